@@ -1,0 +1,1 @@
+//! govhall-joint

@@ -1,0 +1,67 @@
+//! Events produced by the approval service (并联审批).
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Outcome, TimeLimit};
+use crate::{Event, routing};
+
+/// A review task was opened for one department.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskOpened {
+    /// Task id.
+    pub task_id: Uuid,
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Department code.
+    pub department_code: String,
+    /// Lead department?
+    pub lead: bool,
+    /// Time limit of the task.
+    pub time_limit: TimeLimit,
+    /// When.
+    pub opened_at: DateTime<FixedOffset>,
+}
+impl Event for TaskOpened {
+    const TYPE: &'static str = routing::APPROVAL_TASK_OPENED;
+    const VERSION: u16 = 1;
+}
+
+/// One recorded opinion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpinionRecord {
+    /// Task id.
+    pub task_id: Uuid,
+    /// Department code.
+    pub department_code: String,
+    /// Verdict.
+    pub outcome: Outcome,
+    /// Text of the opinion.
+    pub comment: String,
+    /// Reviewer subject.
+    pub reviewer: String,
+    /// When.
+    pub recorded_at: DateTime<FixedOffset>,
+}
+
+/// A review concluded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewConcluded {
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Every opinion.
+    pub opinions: Vec<OpinionRecord>,
+    /// When.
+    pub concluded_at: DateTime<FixedOffset>,
+}
+impl Event for ReviewConcluded {
+    const TYPE: &'static str = routing::APPROVAL_REVIEW_CONCLUDED;
+    const VERSION: u16 = 1;
+}

@@ -1,0 +1,112 @@
+//! Events produced by the intake service (一窗受理).
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{Outcome, TimeLimit};
+use crate::{Event, routing};
+
+/// A case was submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSubmitted {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Human-readable case number (办件编号).
+    pub case_number: String,
+    /// Matter implementation code.
+    pub matter_code: String,
+    /// Division code of the accepting window.
+    pub division_code: String,
+    /// Channel the application came through.
+    pub channel: String,
+    /// When it was submitted.
+    pub submitted_at: DateTime<FixedOffset>,
+}
+impl Event for CaseSubmitted {
+    const TYPE: &'static str = routing::INTAKE_CASE_SUBMITTED;
+    const VERSION: u16 = 1;
+}
+
+/// Join rule of a parallel review (并联审批).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinRule {
+    /// Every department must agree (会签).
+    All,
+    /// Any one department suffices (或签).
+    Any,
+    /// The lead decides after collecting every opinion.
+    LeadDecides,
+}
+
+/// One department in a handling plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentPlan {
+    /// Department code.
+    pub department_code: String,
+    /// Department name.
+    pub name: String,
+    /// Lead department (牵头部门)?
+    pub lead: bool,
+    /// Time limit for this department's review.
+    pub time_limit: TimeLimit,
+}
+
+/// How a case is handled once accepted; carried so no consumer calls back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandlingPlan {
+    /// Version of the matter the case was submitted under.
+    pub matter_version: u32,
+    /// Reviewing departments.
+    pub departments: Vec<DepartmentPlan>,
+    /// Join rule.
+    pub join_rule: JoinRule,
+    /// The committed processing time limit (承诺时限).
+    pub time_limit: TimeLimit,
+}
+
+/// A clerk accepted a case (受理).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseAccepted {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Case number.
+    pub case_number: String,
+    /// When it was accepted.
+    pub accepted_at: DateTime<FixedOffset>,
+    /// The handling plan.
+    pub plan: HandlingPlan,
+}
+impl Event for CaseAccepted {
+    const TYPE: &'static str = routing::INTAKE_CASE_ACCEPTED;
+    const VERSION: u16 = 1;
+}
+
+/// A decision was recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseDecided {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// When.
+    pub decided_at: DateTime<FixedOffset>,
+}
+impl Event for CaseDecided {
+    const TYPE: &'static str = routing::INTAKE_CASE_DECIDED;
+    const VERSION: u16 = 1;
+}
+
+/// The case was completed (办结).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseCompleted {
+    /// Case id.
+    pub case_id: Uuid,
+    /// When.
+    pub completed_at: DateTime<FixedOffset>,
+}
+impl Event for CaseCompleted {
+    const TYPE: &'static str = routing::INTAKE_CASE_COMPLETED;
+    const VERSION: u16 = 1;
+}

@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+//!
+//! Modules: [`envelope`] (the wrapper and the [`Event`] trait), [`events`] (payloads by
+//! producer), [`routing`] (routing keys), [`topology`] (who consumes what).
+
+pub mod envelope;
+pub mod events;
+pub mod routing;
+pub mod topology;
+
+pub use envelope::{Envelope, Event};
