@@ -1,0 +1,100 @@
+//! Errors the gateway itself produces, each rendered as problem+json.
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
+use govhall_web::Problem;
+
+/// A request the gateway refuses or cannot forward.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum GatewayError {
+    /// No route covers the path.
+    #[error("no route for this path")]
+    RouteNotFound,
+    /// The path contains dot segments or encoded slashes.
+    #[error("path contains dot segments or encoded slashes")]
+    BadPath,
+    /// The route needs a principal and the caller is anonymous.
+    #[error("login required")]
+    LoginRequired,
+    /// The bearer token failed verification.
+    #[error("invalid bearer token: {0}")]
+    InvalidToken(Problem),
+    /// A bearer token arrived but no identity provider is configured.
+    #[error("no identity provider is configured")]
+    NoIdentityProvider,
+    /// The caller's request body broke off while it was forwarded.
+    #[error("request body could not be read")]
+    RequestBody,
+    /// The upstream could not be reached or broke the connection.
+    #[error("upstream {0} unavailable")]
+    UpstreamUnavailable(&'static str),
+    /// The upstream did not answer within the timeout.
+    #[error("upstream {0} timed out")]
+    UpstreamTimeout(&'static str),
+    /// Anything else; the cause is logged where it happens.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl GatewayError {
+    fn problem(&self) -> Problem {
+        match self {
+            GatewayError::RouteNotFound => Problem::new(StatusCode::NOT_FOUND, "route_not_found", "接口不存在"),
+            GatewayError::BadPath => Problem::bad_request("bad_path", "dot segments and encoded slashes are not allowed in paths"),
+            GatewayError::LoginRequired => Problem::unauthorized("login required"),
+            GatewayError::InvalidToken(problem) => problem.clone(),
+            GatewayError::NoIdentityProvider => Problem::new(StatusCode::UNAUTHORIZED, "no_identity_provider", "需要登录")
+                .with_detail("no identity provider is configured; bearer tokens cannot be verified"),
+            GatewayError::RequestBody => Problem::bad_request("request_body_error", "the request body could not be read"),
+            GatewayError::UpstreamUnavailable(name) => Problem::new(StatusCode::BAD_GATEWAY, "upstream_unavailable", "上游服务不可用")
+                .with_detail(format!("the {name} service could not be reached")),
+            GatewayError::UpstreamTimeout(name) => Problem::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", "上游服务超时")
+                .with_detail(format!("the {name} service did not answer in time")),
+            GatewayError::Unexpected(_) => Problem::internal(),
+        }
+    }
+
+    /// 401s carry a `WWW-Authenticate` challenge (RFC 6750).
+    fn challenge(&self) -> Option<&'static str> {
+        match self {
+            GatewayError::LoginRequired | GatewayError::NoIdentityProvider => Some("Bearer"),
+            GatewayError::InvalidToken(_) => Some(r#"Bearer error="invalid_token""#),
+            GatewayError::RouteNotFound
+            | GatewayError::BadPath
+            | GatewayError::RequestBody
+            | GatewayError::UpstreamUnavailable(_)
+            | GatewayError::UpstreamTimeout(_)
+            | GatewayError::Unexpected(_) => None,
+        }
+    }
+}
+
+impl ResponseError for GatewayError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            GatewayError::RouteNotFound => StatusCode::NOT_FOUND,
+            GatewayError::BadPath | GatewayError::RequestBody => StatusCode::BAD_REQUEST,
+            GatewayError::LoginRequired | GatewayError::InvalidToken(_) | GatewayError::NoIdentityProvider => {
+                StatusCode::UNAUTHORIZED
+            }
+            GatewayError::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
+            GatewayError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            GatewayError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut problem = self.problem();
+        // The body and the status line must agree even if a verifier returned an odd status.
+        problem.status = self.status_code().as_u16();
+        let mut response = problem.error_response();
+        if let Some(challenge) = self.challenge() {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
+        }
+        response
+    }
+}

@@ -1,0 +1,52 @@
+//! Settings the binary hands to [`crate::Application::build`].
+
+use std::time::Duration;
+
+use govhall_web::InternalKey;
+use url::Url;
+
+use crate::{dev_issuer::DevIssuer, routes::Upstream};
+
+/// Base URLs of the services behind the gateway.
+#[derive(Debug, Clone)]
+pub struct Upstreams {
+    /// Intake service (收件): matters and cases.
+    pub intake: Url,
+    /// Deadline service: processing clocks and the working-day calendar.
+    pub deadline: Url,
+    /// Approval service (审批): reviews and tasks.
+    pub approval: Url,
+    /// Joint-handling service (联办): divisions, transfers and routes.
+    pub joint: Url,
+}
+
+impl Upstreams {
+    /// Base URL of one upstream.
+    pub(crate) fn get(&self, upstream: Upstream) -> &Url {
+        match upstream {
+            Upstream::Intake => &self.intake,
+            Upstream::Deadline => &self.deadline,
+            Upstream::Approval => &self.approval,
+            Upstream::Joint => &self.joint,
+        }
+    }
+}
+
+/// Everything the gateway needs to start.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    /// Interface to listen on.
+    pub host: String,
+    /// Port to listen on; 0 picks an ephemeral port (tests).
+    pub port: u16,
+    /// Where each route prefix is forwarded.
+    pub upstreams: Upstreams,
+    /// How long an upstream may take to send its response head.
+    pub upstream_timeout: Duration,
+    /// Signs the principal forwarded to the services.
+    pub internal_key: InternalKey,
+    /// Development token issuer whose tokens are accepted (standalone/dev only).
+    pub dev_issuer: Option<DevIssuer>,
+    /// The merged OpenAPI document served at `/openapi.json`.
+    pub openapi: utoipa::openapi::OpenApi,
+}

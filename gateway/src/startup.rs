@@ -1,0 +1,98 @@
+//! Builds the HTTP server: middleware, local routes and the proxy fallback.
+
+use std::{net::TcpListener, sync::Arc, time::Duration};
+
+use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use anyhow::Context;
+use govhall_web::{
+    health::{self, Probe, Readiness},
+    problem,
+};
+use tokio_util::sync::CancellationToken;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    proxy::{self, ProxyState},
+    readiness::UpstreamProbe,
+    routes::Upstream,
+    settings::GatewaySettings,
+};
+
+/// How long in-flight requests may take to finish after a stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// The gateway's HTTP server, bound and ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds the listener and builds the server.
+    pub async fn build(settings: GatewaySettings) -> anyhow::Result<Self> {
+        let address = (settings.host.as_str(), settings.port);
+        let listener = TcpListener::bind(address)
+            .with_context(|| format!("Failed to bind the gateway to {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr().context("Failed to read the bound address")?.port();
+
+        let readiness = Readiness(
+            Upstream::ALL
+                .iter()
+                .map(|&u| Arc::new(UpstreamProbe::new(u, settings.upstreams.get(u))) as Arc<dyn Probe>)
+                .collect(),
+        );
+        let upstream_timeout = settings.upstream_timeout;
+        let openapi = settings.openapi;
+        let state = web::Data::new(ProxyState {
+            upstreams: settings.upstreams,
+            internal_key: settings.internal_key,
+            dev_issuer: settings.dev_issuer,
+            upstream_timeout,
+        });
+
+        let server = HttpServer::new(move || {
+            // The factory runs once per worker thread, and awc's client is !Send: one per worker.
+            let client = awc::Client::builder()
+                .timeout(upstream_timeout)
+                // Redirects go back to the caller, and the caller's User-Agent is forwarded as is.
+                .disable_redirects()
+                .no_default_headers()
+                .finish();
+            let readiness = readiness.clone();
+            App::new()
+                .wrap(from_fn(govhall_web::request_id::middleware))
+                .app_data(state.clone())
+                .app_data(web::Data::new(client))
+                .configure(problem::configure_extractors)
+                .configure(move |cfg| health::configure(cfg, readiness))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .default_service(web::to(proxy::forward))
+        })
+        // The binary owns signal handling and stops the server through the cancellation token.
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        .listen(listener)
+        .context("Failed to listen")?
+        .run();
+
+        Ok(Self { port, server })
+    }
+
+    /// The bound port (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until `shutdown` is cancelled, then drains in-flight requests and returns.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let mut server = self.server;
+        tokio::select! {
+            result = &mut server => return result.context("The gateway server failed"),
+            () = shutdown.cancelled() => {}
+        }
+        tracing::info!("stopping the gateway");
+        handle.stop(true).await;
+        server.await.context("The gateway server failed while stopping")
+    }
+}

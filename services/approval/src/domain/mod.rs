@@ -1,0 +1,3 @@
+//! Pure review rules.
+
+pub mod join;

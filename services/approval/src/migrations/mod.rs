@@ -1,0 +1,110 @@
+//! Schema of the approval database.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+/// The approval migrator.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(govhall_bus::migration::CreateOutboxAndInbox), Box::new(CreateReviews)]
+    }
+}
+
+#[derive(DeriveIden)]
+enum Reviews {
+    Table,
+    Id,
+    CaseId,
+    DivisionCode,
+    JoinRule,
+    State,
+    Outcome,
+    Plan,
+    Version,
+    OpenedAt,
+    ConcludedAt,
+}
+
+#[derive(DeriveIden)]
+enum Tasks {
+    Table,
+    Id,
+    ReviewId,
+    CaseId,
+    DepartmentCode,
+    DepartmentName,
+    Lead,
+    State,
+    Outcome,
+    Comment,
+    Reviewer,
+    OpenedAt,
+    RecordedAt,
+    Version,
+}
+
+struct CreateReviews;
+
+impl MigrationName for CreateReviews {
+    fn name(&self) -> &str {
+        "m0002_reviews_tasks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReviews {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Reviews::Table)
+                    .if_not_exists()
+                    .col(uuid(Reviews::Id).primary_key())
+                    .col(uuid(Reviews::CaseId).unique_key())
+                    .col(string(Reviews::DivisionCode))
+                    .col(string(Reviews::JoinRule))
+                    .col(string(Reviews::State))
+                    .col(string_null(Reviews::Outcome))
+                    .col(json(Reviews::Plan))
+                    .col(integer(Reviews::Version))
+                    .col(timestamp_with_time_zone(Reviews::OpenedAt))
+                    .col(timestamp_with_time_zone_null(Reviews::ConcludedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Tasks::Table)
+                    .if_not_exists()
+                    .col(uuid(Tasks::Id).primary_key())
+                    .col(uuid(Tasks::ReviewId))
+                    .col(uuid(Tasks::CaseId))
+                    .col(string(Tasks::DepartmentCode))
+                    .col(string(Tasks::DepartmentName))
+                    .col(boolean(Tasks::Lead))
+                    .col(string(Tasks::State))
+                    .col(string_null(Tasks::Outcome))
+                    .col(string_null(Tasks::Comment))
+                    .col(string_null(Tasks::Reviewer))
+                    .col(timestamp_with_time_zone(Tasks::OpenedAt))
+                    .col(timestamp_with_time_zone_null(Tasks::RecordedAt))
+                    .col(integer(Tasks::Version))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(Index::create().name("tasks_by_department").table(Tasks::Table).col(Tasks::DepartmentCode).col(Tasks::State).if_not_exists().to_owned())
+            .await?;
+        manager
+            .create_index(Index::create().name("tasks_by_review").table(Tasks::Table).col(Tasks::ReviewId).if_not_exists().to_owned())
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Tasks::Table).to_owned()).await?;
+        manager.drop_table(Table::drop().table(Reviews::Table).to_owned()).await
+    }
+}

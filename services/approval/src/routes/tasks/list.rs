@@ -1,0 +1,44 @@
+//! `GET /api/v1/tasks`: the inbox of the caller's department.
+
+use actix_web::{HttpResponse, web};
+use govhall_web::{Principal, PrincipalKind, Problem};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::TaskOut;
+use crate::{startup::AppState, store::tasks};
+
+/// Filters of the inbox.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TaskQuery {
+    /// Only tasks of this case.
+    pub case_id: Option<Uuid>,
+}
+
+/// The inbox.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TaskListOut {
+    /// Tasks, oldest first.
+    pub items: Vec<TaskOut>,
+}
+
+/// Lists the tasks of the caller's department (staff with a department only).
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", operation_id = "list_tasks",
+    params(TaskQuery),
+    responses(
+        (status = 200, description = "The department's tasks", body = TaskListOut),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not department staff", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_tasks(state: web::Data<AppState>, principal: Principal, query: web::Query<TaskQuery>) -> Result<HttpResponse, Problem> {
+    let department = match (&principal.kind, &principal.department) {
+        (PrincipalKind::Staff, Some(d)) => d.clone(),
+        _ => return Err(Problem::forbidden("department staff only")),
+    };
+    let items = tasks::inbox(&state.db, &department, query.case_id).await.map_err(|e| {
+        tracing::error!(error = %e, "listing tasks failed");
+        Problem::internal()
+    })?;
+    Ok(HttpResponse::Ok().json(TaskListOut { items: items.into_iter().map(TaskOut::from).collect() }))
+}

@@ -1,0 +1,95 @@
+//! Review tasks: a department's inbox and its opinions.
+
+pub mod list;
+pub mod opinion;
+
+use chrono::{DateTime, FixedOffset};
+use govhall_contracts::events::{Outcome, intake::JoinRule};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::store::tasks;
+
+/// A review task.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TaskOut {
+    /// Task id.
+    pub id: Uuid,
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Department code.
+    pub department_code: String,
+    /// Department name.
+    pub department_name: String,
+    /// Lead department (牵头部门)?
+    pub lead: bool,
+    /// `open`, `done`.
+    pub state: String,
+    /// Verdict.
+    pub outcome: Option<String>,
+    /// Opinion.
+    pub comment: Option<String>,
+    /// Opened.
+    pub opened_at: DateTime<FixedOffset>,
+    /// Opinion recorded.
+    pub recorded_at: Option<DateTime<FixedOffset>>,
+    /// Version, for concurrent updates.
+    pub version: i32,
+}
+
+impl From<tasks::Model> for TaskOut {
+    fn from(t: tasks::Model) -> Self {
+        Self {
+            id: t.id,
+            review_id: t.review_id,
+            case_id: t.case_id,
+            department_code: t.department_code,
+            department_name: t.department_name,
+            lead: t.lead,
+            state: t.state,
+            outcome: t.outcome,
+            comment: t.comment,
+            opened_at: t.opened_at,
+            recorded_at: t.recorded_at,
+            version: t.version,
+        }
+    }
+}
+
+/// Stored form of a join rule.
+pub fn join_rule_str(rule: JoinRule) -> &'static str {
+    match rule {
+        JoinRule::All => "all",
+        JoinRule::Any => "any",
+        JoinRule::LeadDecides => "lead_decides",
+    }
+}
+
+/// Parses a stored join rule.
+pub fn parse_join_rule(s: &str) -> JoinRule {
+    match s {
+        "any" => JoinRule::Any,
+        "lead_decides" => JoinRule::LeadDecides,
+        _ => JoinRule::All,
+    }
+}
+
+/// Stored form of an outcome.
+pub fn outcome_str(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Approved => "approved",
+        Outcome::Denied => "denied",
+    }
+}
+
+/// Parses a stored outcome.
+pub fn parse_outcome(s: &str) -> Option<Outcome> {
+    match s {
+        "approved" => Some(Outcome::Approved),
+        "denied" => Some(Outcome::Denied),
+        _ => None,
+    }
+}

@@ -1,0 +1,4 @@
+//! Tables of the approval service.
+
+pub mod reviews;
+pub mod tasks;

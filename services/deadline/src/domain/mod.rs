@@ -1,0 +1,3 @@
+//! Pure due-time arithmetic.
+
+pub mod due;

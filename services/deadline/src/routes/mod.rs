@@ -1,0 +1,10 @@
+//! HTTP routes of the deadline service.
+
+pub mod clocks;
+
+use actix_web::web;
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/api/v1").route("/clocks", web::get().to(clocks::list_clocks)));
+}

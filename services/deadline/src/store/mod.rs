@@ -1,0 +1,3 @@
+//! Tables of the deadline service.
+
+pub mod clocks;

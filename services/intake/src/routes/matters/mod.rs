@@ -1,0 +1,3 @@
+//! The public matter catalog.
+
+pub mod list;

@@ -1,0 +1,4 @@
+//! Tables of the intake service and the queries on them.
+
+pub mod cases;
+pub mod idempotency;

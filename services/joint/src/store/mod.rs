@@ -1,0 +1,3 @@
+//! Tables of the joint-handling service.
+
+pub mod case_routes;

@@ -1,0 +1,138 @@
+//! The consume loop: connection, channel and consumer are rebuilt after every failure until
+//! shutdown; each delivery is acknowledged only after its handler returned `Ok`.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use futures::{FutureExt, StreamExt};
+use govhall_contracts::Envelope;
+use lapin::message::Delivery;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{Channel, Connection, Consumer};
+use tokio_util::sync::CancellationToken;
+
+use super::Inner;
+use crate::{Handler, backoff};
+
+/// Consumes the queue of `service` until `shutdown`, reconnecting with backoff.
+pub(super) async fn run(inner: Arc<Inner>, service: String, handler: Arc<dyn Handler>, shutdown: CancellationToken) {
+    let queue = inner.topology.queue(&service);
+    let mut failures = 0u32;
+    while !shutdown.is_cancelled() {
+        let error = match open(&inner, &service, &queue).await {
+            Ok(session) => {
+                failures = 0;
+                tracing::info!(bus.queue = %queue, "consuming");
+                match session.run(&inner, handler.as_ref(), &shutdown).await {
+                    Ok(()) => return,
+                    Err(error) => error,
+                }
+            }
+            Err(error) => error,
+        };
+        failures = failures.saturating_add(1);
+        let delay = backoff(inner.config.retry_base.max(std::time::Duration::from_millis(100)), failures, inner.config.retry_max);
+        tracing::warn!(bus.queue = %queue, error = format!("{error:#}"), retry_in_ms = delay.as_millis() as u64, "consumer lost; reconnecting");
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+struct Session {
+    // Held so the connection stays open while the consumer runs.
+    connection: Connection,
+    channel: Channel,
+    consumer: Consumer,
+}
+
+async fn open(inner: &Inner, service: &str, queue: &str) -> anyhow::Result<Session> {
+    let connection = inner.connect(&format!("{}consumer.{service}", inner.topology.prefix)).await?;
+    let channel = connection.create_channel().await?;
+    // Bounded prefetch: acks are manual, so this caps unacknowledged messages in flight.
+    channel.basic_qos(inner.config.prefetch, BasicQosOptions::default()).await?;
+    let tag = format!("{service}-{}", uuid::Uuid::now_v7());
+    let consumer = channel
+        .basic_consume(queue.into(), tag.as_str().into(), BasicConsumeOptions::default(), FieldTable::default())
+        .await?;
+    Ok(Session { connection, channel, consumer })
+}
+
+impl Session {
+    /// Handles deliveries in order; `Ok` on shutdown, `Err` when the stream broke.
+    async fn run(mut self, inner: &Inner, handler: &dyn Handler, shutdown: &CancellationToken) -> anyhow::Result<()> {
+        loop {
+            let next = tokio::select! {
+                // Finish the message at hand (and ack it) before looking at shutdown again.
+                biased;
+                () = shutdown.cancelled() => {
+                    // Unacknowledged prefetched messages return to the queue on close.
+                    let _ = self.channel.close(200, "shutdown".into()).await;
+                    let _ = self.connection.close(200, "shutdown".into()).await;
+                    return Ok(());
+                }
+                next = self.consumer.next() => next,
+            };
+            let delivery = match next {
+                Some(Ok(delivery)) => delivery,
+                Some(Err(error)) => return Err(error.into()),
+                None => anyhow::bail!("the broker cancelled the consumer"),
+            };
+            settle(inner, handler, delivery, shutdown).await?;
+        }
+    }
+}
+
+async fn settle(inner: &Inner, handler: &dyn Handler, delivery: Delivery, shutdown: &CancellationToken) -> anyhow::Result<()> {
+    let Ok(envelope) = Envelope::from_bytes(&delivery.data) else {
+        tracing::error!(
+            message.id = ?delivery.properties.message_id(),
+            message.bytes = delivery.data.len(),
+            "undecodable message; dead-lettering it"
+        );
+        // No requeue: redelivering cannot help, and the queue dead-letters rejected messages.
+        delivery.reject(BasicRejectOptions { requeue: false }).await?;
+        return Ok(());
+    };
+    let outcome = AssertUnwindSafe(handler.handle(&envelope)).catch_unwind().await;
+    let error = match outcome {
+        Ok(Ok(())) => {
+            delivery.ack(BasicAckOptions::default()).await?;
+            return Ok(());
+        }
+        Ok(Err(error)) => error,
+        Err(_) => anyhow::anyhow!("handler panicked"),
+    };
+    // The quorum queue counts earlier deliveries in x-delivery-count; back off by it, then
+    // hand the message back: the queue redelivers it or, past the limit, dead-letters it.
+    let deliveries = delivery_count(&delivery).saturating_add(1);
+    let delay = backoff(inner.config.retry_base, deliveries, inner.config.retry_max);
+    tracing::warn!(
+        message.id = %envelope.message_id,
+        message.deliveries = deliveries,
+        retry_in_ms = delay.as_millis() as u64,
+        error = format!("{error:#}"),
+        "handler failed; message will be redelivered"
+    );
+    tokio::select! {
+        () = shutdown.cancelled() => {}
+        () = tokio::time::sleep(delay) => {}
+    }
+    delivery.nack(BasicNackOptions { multiple: false, requeue: true }).await?;
+    Ok(())
+}
+
+fn delivery_count(delivery: &Delivery) -> u32 {
+    let value = delivery.properties.headers().as_ref().and_then(|headers| headers.inner().get("x-delivery-count"));
+    let count = match value {
+        Some(AMQPValue::LongLongInt(n)) => *n,
+        Some(AMQPValue::LongInt(n)) => i64::from(*n),
+        Some(AMQPValue::LongUInt(n)) => i64::from(*n),
+        Some(AMQPValue::ShortInt(n)) => i64::from(*n),
+        Some(AMQPValue::ShortUInt(n)) => i64::from(*n),
+        _ => 0,
+    };
+    u32::try_from(count).unwrap_or(0)
+}

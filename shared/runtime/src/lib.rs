@@ -1,0 +1,161 @@
+#![doc = include_str!("../README.md")]
+//!
+//! Items: [`ServiceSettings`], [`SharedDeps`], [`connect_database`], [`ServiceHost`].
+
+use std::{sync::Arc, time::Duration};
+
+use actix_web::{App, HttpServer, dev::ServerHandle, middleware::from_fn, web};
+use govhall_bus::{Bus, Handler, outbox::Relay};
+use govhall_web::{
+    InternalKey,
+    health::{BusProbe, DatabaseProbe, Readiness},
+};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use serde::Deserialize;
+use tokio_util::sync::CancellationToken;
+
+/// Settings every service has.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServiceSettings {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind (0: any free port).
+    pub port: u16,
+    /// Database URL (`postgres://…` or `sqlite://…?mode=rwc`).
+    pub database_url: String,
+    /// Run migrations at start (standalone, development); Kubernetes runs a migration job instead.
+    pub auto_migrate: bool,
+}
+
+/// What the composition root hands to every service.
+#[derive(Clone)]
+pub struct SharedDeps {
+    /// The message bus (RabbitMQ or in-process).
+    pub bus: Arc<dyn Bus>,
+    /// Key that verifies the principal forwarded by the gateway.
+    pub internal_key: InternalKey,
+}
+
+/// Connects to a database; SQLite gets WAL and a busy timeout so the relay, consumers and
+/// handlers of one process can write without "database is locked" errors.
+pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next())
+            && let Some(dir) = std::path::Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
+        }
+        options.max_connections(4).map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(15))
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+        });
+    } else {
+        options.max_connections(16);
+    }
+    Ok(Database::connect(options).await?)
+}
+
+/// Runs a service: its HTTP server, outbox relay and bus consumer, until shutdown.
+pub struct ServiceHost {
+    name: &'static str,
+    db: DatabaseConnection,
+    deps: SharedDeps,
+    relay: Relay,
+    handler: Option<Arc<dyn Handler>>,
+    server: actix_web::dev::Server,
+    port: u16,
+}
+
+impl ServiceHost {
+    /// Binds the HTTP server of service `name` with the shared conventions and the service's
+    /// own routes (`configure`), and remembers the relay and the consumer to run.
+    pub fn bind<F>(
+        name: &'static str,
+        settings: &ServiceSettings,
+        db: DatabaseConnection,
+        deps: SharedDeps,
+        relay: Relay,
+        handler: Option<Arc<dyn Handler>>,
+        configure: F,
+    ) -> anyhow::Result<Self>
+    where
+        F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+    {
+        let readiness = Readiness(vec![Arc::new(DatabaseProbe(db.clone())), Arc::new(BusProbe(deps.bus.clone()))]);
+        let key = web::Data::new(deps.internal_key.clone());
+        let listener = std::net::TcpListener::bind((settings.host.as_str(), settings.port))?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            let readiness = readiness.clone();
+            App::new()
+                .wrap(from_fn(govhall_web::request_id::middleware))
+                .app_data(key.clone())
+                .configure(govhall_web::problem::configure_extractors)
+                .configure(|cfg| govhall_web::health::configure(cfg, readiness))
+                .configure(configure.clone())
+                .default_service(web::to(govhall_web::problem::not_found_route))
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(20)
+        .listen(listener)?
+        .run();
+        Ok(Self { name, db, deps, relay, handler, server, port })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until `shutdown` is cancelled, then drains HTTP requests and stops the consumer
+    /// (after the message in hand) and the relay.
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let name = self.name;
+        let tasks = CancellationToken::new();
+        let bus = self.deps.bus.clone();
+        let declare_stop = tasks.clone();
+        // Declare the topology in the background: the broker may come up after the service.
+        let declare = tokio::spawn(async move {
+            let mut delay = Duration::from_millis(200);
+            loop {
+                match bus.declare().await {
+                    Ok(()) => break,
+                    Err(e) => tracing::warn!(service = name, error = %e, "declaring the broker topology failed; retrying"),
+                }
+                tokio::select! {
+                    () = declare_stop.cancelled() => break,
+                    () = tokio::time::sleep(delay) => {}
+                }
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+        });
+        let relay_task = tokio::spawn(self.relay.run(tasks.clone()));
+        let consumer = self
+            .handler
+            .map(|handler| self.deps.bus.consume(name, handler, tasks.clone()));
+        let handle: ServerHandle = self.server.handle();
+        let server = tokio::spawn(self.server);
+        tracing::info!(service = name, port = self.port, "service started");
+        shutdown.cancelled().await;
+        tracing::info!(service = name, "draining");
+        handle.stop(true).await;
+        tasks.cancel();
+        let _ = declare.await;
+        if let Some(consumer) = consumer {
+            let _ = consumer.await;
+        }
+        let _ = relay_task.await;
+        let _ = server.await;
+        self.db.close().await?;
+        tracing::info!(service = name, "stopped");
+        Ok(())
+    }
+}
