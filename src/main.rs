@@ -1,1 +1,286 @@
-fn main() {}
+//! `govhall`: the one binary. Parses the command line, loads settings, initialises
+//! telemetry and starts what was asked: every service in one process (`standalone`, the
+//! default), one service (`serve`), migrations, the OpenAPI spec, or a development token.
+
+mod openapi;
+mod settings;
+mod standalone;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use govhall_bus::{Bus, Topology, rabbitmq::RabbitBus};
+use govhall_runtime::{ServiceSettings, SharedDeps};
+use govhall_web::{InternalKey, Principal, PrincipalKind, Role};
+use secrecy::ExposeSecret;
+use settings::Settings;
+use tokio_util::sync::CancellationToken;
+
+/// govhall — the online government-service hall (网上办事大厅).
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Settings file (TOML); environment variables GOVHALL_* override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Gateway and every service in one process: SQLite, in-process bus (the default).
+    Standalone,
+    /// One service against PostgreSQL and RabbitMQ.
+    Serve {
+        /// Which one.
+        service: ServiceName,
+    },
+    /// Apply database migrations of one service, or of all.
+    Migrate {
+        /// Which one (all when omitted).
+        service: Option<ServiceName>,
+    },
+    /// Print the merged OpenAPI spec.
+    Openapi,
+    /// Mint a development token (only when the development issuer is enabled).
+    Token {
+        /// Kind of principal.
+        #[arg(long, value_enum, default_value = "staff")]
+        kind: KindArg,
+        /// Subject id.
+        #[arg(long, default_value = "dev-user")]
+        sub: String,
+        /// Staff roles (repeatable or comma-separated).
+        #[arg(long, value_enum, value_delimiter = ',')]
+        role: Vec<RoleArg>,
+        /// Division code.
+        #[arg(long)]
+        division: Option<String>,
+        /// Department code.
+        #[arg(long)]
+        department: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum ServiceName {
+    Intake,
+    Deadline,
+    Approval,
+    Joint,
+    Gateway,
+}
+
+impl ServiceName {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Intake => "intake",
+            Self::Deadline => "deadline",
+            Self::Approval => "approval",
+            Self::Joint => "joint",
+            Self::Gateway => "gateway",
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KindArg {
+    Citizen,
+    LegalPerson,
+    Staff,
+    Integrator,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    WindowClerk,
+    Reviewer,
+    Leader,
+    Supervisor,
+    Admin,
+}
+
+fn main() -> anyhow::Result<()> {
+    // One TLS crypto provider for the whole process (see DEPENDENCIES.md).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.clone())?;
+    let format = if settings.log.format == "json" {
+        govhall_telemetry::LogFormat::Json
+    } else {
+        govhall_telemetry::LogFormat::Text
+    };
+    govhall_telemetry::init(format, &settings.log.level);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli.command.unwrap_or(Command::Standalone), settings))
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Standalone => standalone::run(settings, shutdown_signal()).await,
+        Command::Serve { service } => serve(service, settings, shutdown_signal()).await,
+        Command::Migrate { service } => migrate(service, &settings).await,
+        Command::Openapi => {
+            print!("{}", openapi::merged_json()?);
+            Ok(())
+        }
+        Command::Token { kind, sub, role, division, department, ttl } => {
+            if settings.dev_issuer.enabled == Some(false) {
+                bail!("the development issuer is disabled (GOVHALL_DEV_ISSUER__ENABLED=false); tokens come from the identity provider");
+            }
+            let issuer = govhall_gateway::dev_issuer::DevIssuer::load_or_create(&settings.dev_issuer_key_file())?;
+            let principal = Principal {
+                sub,
+                kind: match kind {
+                    KindArg::Citizen => PrincipalKind::Citizen,
+                    KindArg::LegalPerson => PrincipalKind::LegalPerson,
+                    KindArg::Staff => PrincipalKind::Staff,
+                    KindArg::Integrator => PrincipalKind::Integrator,
+                },
+                roles: role
+                    .into_iter()
+                    .map(|r| match r {
+                        RoleArg::WindowClerk => Role::WindowClerk,
+                        RoleArg::Reviewer => Role::Reviewer,
+                        RoleArg::Leader => Role::Leader,
+                        RoleArg::Supervisor => Role::Supervisor,
+                        RoleArg::Admin => Role::Admin,
+                    })
+                    .collect(),
+                division,
+                department,
+            };
+            println!("{}", issuer.mint(&principal, Duration::from_secs(ttl))?);
+            Ok(())
+        }
+    }
+}
+
+/// Cancelled on SIGTERM or Ctrl-C.
+fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => {
+                    tokio::select! {
+                        _ = ctrl_c => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutdown requested");
+        trigger.cancel();
+    });
+    token
+}
+
+fn topology(settings: &Settings) -> Topology {
+    Topology {
+        prefix: settings.bus.prefix.clone(),
+        delivery_limit: settings.bus.delivery_limit,
+        queue_expires_ms: settings.bus.queue_expires_ms,
+    }
+}
+
+fn internal_key(settings: &Settings) -> anyhow::Result<InternalKey> {
+    let key = settings
+        .internal_key
+        .as_ref()
+        .context("GOVHALL_INTERNAL_KEY is required by `serve` (at least 32 characters, the same for the gateway and every service)")?;
+    Ok(InternalKey::new(key.expose_secret().as_bytes().to_vec()))
+}
+
+async fn serve(service: ServiceName, settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let key = internal_key(&settings)?;
+    if service == ServiceName::Gateway {
+        let upstream = |name: &str, url: &Option<String>| -> anyhow::Result<url::Url> {
+            let url = url.as_deref().with_context(|| format!("GOVHALL_UPSTREAMS__{} is required", name.to_uppercase()))?;
+            url.parse().with_context(|| format!("GOVHALL_UPSTREAMS__{} is not a URL", name.to_uppercase()))
+        };
+        let u = &settings.upstreams;
+        let dev_issuer = if settings.dev_issuer.enabled == Some(true) {
+            Some(govhall_gateway::dev_issuer::DevIssuer::load_or_create(&settings.dev_issuer_key_file())?)
+        } else {
+            None
+        };
+        let gateway = govhall_gateway::Application::build(govhall_gateway::GatewaySettings {
+            host: settings.http.host.clone(),
+            port: settings.http.port,
+            upstreams: govhall_gateway::Upstreams {
+                intake: upstream("intake", &u.intake)?,
+                deadline: upstream("deadline", &u.deadline)?,
+                approval: upstream("approval", &u.approval)?,
+                joint: upstream("joint", &u.joint)?,
+            },
+            upstream_timeout: Duration::from_secs(settings.upstream_timeout_secs),
+            internal_key: key,
+            dev_issuer,
+            openapi: openapi::merged(),
+        })
+        .await?;
+        println!("govhall gateway listening on http://{}:{}", settings.http.host, gateway.port());
+        return gateway.run_until_stopped(shutdown).await;
+    }
+    let url = settings.bus.url.as_ref().context("GOVHALL_BUS__URL is required by `serve` (amqp://…)")?;
+    let bus: Arc<dyn Bus> = Arc::new(RabbitBus::new(url.expose_secret().to_owned(), topology(&settings)));
+    let deps = SharedDeps { bus, internal_key: key };
+    let service_settings = ServiceSettings {
+        host: settings.http.host.clone(),
+        port: settings.http.port,
+        database_url: settings.database_url(service.as_str())?,
+        auto_migrate: settings.auto_migrate,
+    };
+    let name = service.as_str();
+    macro_rules! run_service {
+        ($krate:ident) => {{
+            let app = $krate::Application::build(service_settings, deps).await?;
+            println!("govhall {name} listening on http://{}:{}", settings.http.host, app.port());
+            app.run_until_stopped(shutdown).await
+        }};
+    }
+    match service {
+        ServiceName::Intake => run_service!(govhall_intake),
+        ServiceName::Deadline => run_service!(govhall_deadline),
+        ServiceName::Approval => run_service!(govhall_approval),
+        ServiceName::Joint => run_service!(govhall_joint),
+        ServiceName::Gateway => unreachable!("handled above"),
+    }
+}
+
+async fn migrate(service: Option<ServiceName>, settings: &Settings) -> anyhow::Result<()> {
+    let all = [ServiceName::Intake, ServiceName::Deadline, ServiceName::Approval, ServiceName::Joint];
+    let chosen: Vec<ServiceName> = match service {
+        Some(ServiceName::Gateway) => bail!("the gateway has no database"),
+        Some(s) => vec![s],
+        None => all.to_vec(),
+    };
+    for service in chosen {
+        let url = settings.standalone_database_url(service.as_str())?;
+        let db = govhall_runtime::connect_database(&url).await?;
+        match service {
+            ServiceName::Intake => govhall_intake::startup::migrate(&db).await?,
+            ServiceName::Deadline => govhall_deadline::startup::migrate(&db).await?,
+            ServiceName::Approval => govhall_approval::startup::migrate(&db).await?,
+            ServiceName::Joint => govhall_joint::startup::migrate(&db).await?,
+            ServiceName::Gateway => {}
+        }
+        println!("migrated {}", service.as_str());
+        db.close().await?;
+    }
+    Ok(())
+}

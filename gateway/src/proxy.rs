@@ -33,19 +33,19 @@ pub(crate) struct ProxyState {
 }
 
 /// Request headers the gateway sets itself or must not pass on, beyond the hop-by-hop ones.
-const REPLACED_REQUEST_HEADERS: &[HeaderName] = &[
-    header::HOST,
-    header::AUTHORIZATION,
+const REPLACED_REQUEST_HEADERS: &[&str] = &[
+    "host",
+    "authorization",
     // Framing is decided again for the upstream hop.
-    header::CONTENT_LENGTH,
+    "content-length",
     // The gateway already answered any `Expect: 100-continue` itself.
-    header::EXPECT,
-    HeaderName::from_static(PRINCIPAL_HEADER),
-    HeaderName::from_static(REQUEST_ID),
-    HeaderName::from_static(TRACEPARENT),
-    HeaderName::from_static("x-forwarded-proto"),
-    HeaderName::from_static("x-forwarded-host"),
-    HeaderName::from_static("forwarded"),
+    "expect",
+    PRINCIPAL_HEADER,
+    REQUEST_ID,
+    TRACEPARENT,
+    "x-forwarded-proto",
+    "x-forwarded-host",
+    "forwarded",
 ];
 
 /// Authenticates, authorizes and forwards one request to its upstream.
@@ -84,7 +84,7 @@ pub(crate) async fn forward(
     tracing::debug!(http.upstream_status = response.status().as_u16(), "upstream answered");
 
     let mut builder = HttpResponse::build(response.status());
-    for (name, value) in end_to_end(response.headers(), &[header::CONTENT_LENGTH]) {
+    for (name, value) in end_to_end(response.headers(), &["content-length"]) {
         builder.append_header((name.clone(), value.clone()));
     }
     if let Some(len) = content_length(response.headers()) {
@@ -107,7 +107,7 @@ fn is_hop_by_hop(name: &HeaderName, connection_listed: &[String]) -> bool {
         || connection_listed.iter().any(|listed| listed == name)
 }
 
-fn end_to_end<'a>(from: &'a HeaderMap, skip: &'a [HeaderName]) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> {
+fn end_to_end<'a>(from: &'a HeaderMap, skip: &'a [&str]) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> {
     let connection_listed: Vec<String> = from
         .get_all(header::CONNECTION)
         .filter_map(|v| v.to_str().ok())
@@ -116,10 +116,10 @@ fn end_to_end<'a>(from: &'a HeaderMap, skip: &'a [HeaderName]) -> impl Iterator<
         .filter(|token| !token.is_empty())
         .collect();
     from.iter()
-        .filter(move |(name, _)| !is_hop_by_hop(name, &connection_listed) && !skip.contains(name))
+        .filter(move |(name, _)| !is_hop_by_hop(name, &connection_listed) && !skip.contains(&name.as_str()))
 }
 
-fn copy_end_to_end(from: &HeaderMap, to: &mut HeaderMap, skip: &[HeaderName]) {
+fn copy_end_to_end(from: &HeaderMap, to: &mut HeaderMap, skip: &[&str]) {
     for (name, value) in end_to_end(from, skip) {
         to.append(name.clone(), value.clone());
     }

@@ -33,7 +33,7 @@ impl Upstreams {
 }
 
 /// Everything the gateway needs to start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GatewaySettings {
     /// Interface to listen on.
     pub host: String,
@@ -49,4 +49,18 @@ pub struct GatewaySettings {
     pub dev_issuer: Option<DevIssuer>,
     /// The merged OpenAPI document served at `/openapi.json`.
     pub openapi: utoipa::openapi::OpenApi,
+}
+
+impl std::fmt::Debug for GatewaySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewaySettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("upstreams", &self.upstreams)
+            .field("upstream_timeout", &self.upstream_timeout)
+            .field("internal_key", &self.internal_key)
+            .field("dev_issuer", &self.dev_issuer)
+            .field("openapi", &self.openapi.info.title)
+            .finish()
+    }
 }

@@ -301,7 +301,10 @@ async fn cancelling_the_shutdown_token_stops_the_gateway() {
     assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
     app.shutdown.cancel();
     let server = app.server.take().unwrap();
-    tokio::time::timeout(Duration::from_secs(10), server).await.unwrap().unwrap().unwrap();
+    let started = Instant::now();
+    let r = tokio::time::timeout(Duration::from_secs(40), server).await;
+    eprintln!("stopped after {:?}", started.elapsed());
+    r.unwrap().unwrap().unwrap();
     assert!(app.get("/healthz").send().await.is_err(), "the listener is closed");
 }
 

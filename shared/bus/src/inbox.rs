@@ -24,14 +24,21 @@ use chrono::Utc;
 use futures::future::BoxFuture;
 use govhall_contracts::Envelope;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, TransactionTrait,
+};
 
 use crate::migration::Inbox;
 
 /// Runs `effect` exactly once per `(consumer, message id)`: inside one transaction with the
 /// inbox row. Returns `Ok(true)` when the effect ran and committed, `Ok(false)` for a
 /// duplicate (nothing ran), `Err` when the effect or the database failed (nothing recorded).
-pub async fn process<F>(db: &DatabaseConnection, consumer: &str, message: &Envelope, effect: F) -> anyhow::Result<bool>
+pub async fn process<F>(
+    db: &DatabaseConnection,
+    consumer: &str,
+    message: &Envelope,
+    effect: F,
+) -> anyhow::Result<bool>
 where
     F: for<'t> FnOnce(&'t DatabaseTransaction) -> BoxFuture<'t, anyhow::Result<()>> + Send,
 {
@@ -43,22 +50,36 @@ where
     match txn.commit().await {
         Ok(()) => Ok(true),
         Err(error) if is_duplicate(&error) => Ok(false),
-        Err(error) => Err(anyhow::Error::new(error).context("Failed to commit the inbox transaction")),
+        Err(error) => {
+            Err(anyhow::Error::new(error).context("Failed to commit the inbox transaction"))
+        }
     }
 }
 
 /// The building block of [`process`]: opens a transaction holding the inbox row of `message`,
 /// or `None` when `consumer` already processed it. The caller does its work in the
 /// transaction and commits it; dropping it instead rolls everything back.
-pub async fn claim(db: &DatabaseConnection, consumer: &str, message: &Envelope) -> anyhow::Result<Option<DatabaseTransaction>> {
+pub async fn claim(
+    db: &DatabaseConnection,
+    consumer: &str,
+    message: &Envelope,
+) -> anyhow::Result<Option<DatabaseTransaction>> {
     let txn = db.begin().await?;
     // Inserted first: a concurrent duplicate then waits on this row (PostgreSQL) or on the
     // write lock (SQLite) and, once this transaction commits, inserts nothing.
     let insert = Query::insert()
         .into_table(Inbox::Table)
         .columns([Inbox::Consumer, Inbox::MessageId, Inbox::ProcessedAt])
-        .values([consumer.into(), message.message_id.to_string().into(), Utc::now().into()])?
-        .on_conflict(OnConflict::columns([Inbox::Consumer, Inbox::MessageId]).do_nothing().to_owned())
+        .values([
+            consumer.into(),
+            message.message_id.to_string().into(),
+            Utc::now().into(),
+        ])?
+        .on_conflict(
+            OnConflict::columns([Inbox::Consumer, Inbox::MessageId])
+                .do_nothing()
+                .to_owned(),
+        )
         .to_owned();
     match txn.execute(&insert).await {
         Ok(result) if result.rows_affected() == 1 => Ok(Some(txn)),
@@ -68,12 +89,18 @@ pub async fn claim(db: &DatabaseConnection, consumer: &str, message: &Envelope) 
             Ok(None)
         }
         Err(error) if is_duplicate(&error) => Ok(None),
-        Err(error) => Err(anyhow::Error::new(error).context("Failed to record the message in the inbox")),
+        Err(error) => {
+            Err(anyhow::Error::new(error).context("Failed to record the message in the inbox"))
+        }
     }
 }
 
 /// Has `consumer` already processed the message with this id?
-pub async fn contains(db: &impl ConnectionTrait, consumer: &str, message_id: uuid::Uuid) -> Result<bool, DbErr> {
+pub async fn contains(
+    db: &impl ConnectionTrait,
+    consumer: &str,
+    message_id: uuid::Uuid,
+) -> Result<bool, DbErr> {
     let select = Query::select()
         .column(Inbox::MessageId)
         .from(Inbox::Table)

@@ -96,13 +96,19 @@ pub trait Bus: Send + Sync + 'static {
 
     /// Consumes the queue of `service` until `shutdown` is cancelled, reconnecting after
     /// broker failures. A message is acknowledged only after `handler` returned `Ok`.
-    fn consume(&self, service: &str, handler: Arc<dyn Handler>, shutdown: CancellationToken) -> JoinHandle<()>;
+    fn consume(
+        &self,
+        service: &str,
+        handler: Arc<dyn Handler>,
+        shutdown: CancellationToken,
+    ) -> JoinHandle<()>;
 
     /// Is the broker reachable (for `/readyz`)?
     async fn ready(&self) -> Result<(), BusError>;
 
     /// Takes up to `max` messages from the dead-letter queue of `service` (for operators and tests).
-    async fn take_dead_letters(&self, service: &str, max: usize) -> Result<Vec<Envelope>, BusError>;
+    async fn take_dead_letters(&self, service: &str, max: usize)
+    -> Result<Vec<Envelope>, BusError>;
 }
 
 /// A [`Handler`] made from an async closure that receives its own copy of the message.

@@ -64,7 +64,9 @@ struct Pending {
 /// Locks a mutex, ignoring poisoning: the guarded data stays consistent because no code path
 /// panics while holding these locks.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Timing of the in-process bus.
@@ -96,7 +98,13 @@ impl MemoryBus {
 
     /// A bus with the given timing (tests use a short backoff).
     pub fn with_config(topology: Topology, config: MemoryBusConfig) -> Self {
-        Self { inner: Arc::new(Inner { topology, config, queues: Mutex::new(HashMap::new()) }) }
+        Self {
+            inner: Arc::new(Inner {
+                topology,
+                config,
+                queues: Mutex::new(HashMap::new()),
+            }),
+        }
     }
 
     /// The topology this bus was built with.
@@ -153,9 +161,18 @@ impl Bus for MemoryBus {
             let key = message.routing_key();
             let mut receivers = Vec::new();
             for queue in &queues {
-                if queue.subscription.patterns.iter().any(|pattern| topic_matches(pattern, key)) {
+                if queue
+                    .subscription
+                    .patterns
+                    .iter()
+                    .any(|pattern| topic_matches(pattern, key))
+                {
                     let (settled, receiver) = oneshot::channel();
-                    let pending = Pending { envelope: message.clone(), deliveries: 0, settled: Some(settled) };
+                    let pending = Pending {
+                        envelope: message.clone(),
+                        deliveries: 0,
+                        settled: Some(settled),
+                    };
                     queue.push(pending);
                     receivers.push(receiver);
                 }
@@ -178,16 +195,25 @@ impl Bus for MemoryBus {
         join_all(waits).await
     }
 
-    fn consume(&self, service: &str, handler: Arc<dyn Handler>, shutdown: CancellationToken) -> JoinHandle<()> {
+    fn consume(
+        &self,
+        service: &str,
+        handler: Arc<dyn Handler>,
+        shutdown: CancellationToken,
+    ) -> JoinHandle<()> {
         let inner = Arc::clone(&self.inner);
         let service = service.to_owned();
         // Registered before returning, so a publish right after `consume` waits for it.
-        let registered = inner.queue(&service).inspect(|queue| lock(&queue.state).consumers += 1);
+        let registered = inner
+            .queue(&service)
+            .inspect(|queue| lock(&queue.state).consumers += 1);
         tokio::spawn(async move {
             let queue = match registered {
                 Some(queue) => queue,
                 None => {
-                    let Some(queue) = wait_for_queue(&inner, &service, &shutdown).await else { return };
+                    let Some(queue) = wait_for_queue(&inner, &service, &shutdown).await else {
+                        return;
+                    };
                     lock(&queue.state).consumers += 1;
                     queue
                 }
@@ -206,9 +232,15 @@ impl Bus for MemoryBus {
         Ok(())
     }
 
-    async fn take_dead_letters(&self, service: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
+    async fn take_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<Envelope>, BusError> {
         let Some(queue) = self.inner.queue(service) else {
-            return Err(BusError::Unexpected(anyhow::anyhow!("no queue for service {service}")));
+            return Err(BusError::Unexpected(anyhow::anyhow!(
+                "no queue for service {service}"
+            )));
         };
         let mut state = lock(&queue.state);
         let take = max.min(state.dead.len());
@@ -217,7 +249,11 @@ impl Bus for MemoryBus {
 }
 
 /// Like a broker consumer on an undeclared queue: retry until `declare` ran.
-async fn wait_for_queue(inner: &Inner, service: &str, shutdown: &CancellationToken) -> Option<Arc<Queue>> {
+async fn wait_for_queue(
+    inner: &Inner,
+    service: &str,
+    shutdown: &CancellationToken,
+) -> Option<Arc<Queue>> {
     let mut warned = false;
     loop {
         if let Some(queue) = inner.queue(service) {
@@ -234,7 +270,12 @@ async fn wait_for_queue(inner: &Inner, service: &str, shutdown: &CancellationTok
     }
 }
 
-async fn run_consumer(inner: &Arc<Inner>, queue: &Arc<Queue>, handler: &dyn Handler, shutdown: &CancellationToken) {
+async fn run_consumer(
+    inner: &Arc<Inner>,
+    queue: &Arc<Queue>,
+    handler: &dyn Handler,
+    shutdown: &CancellationToken,
+) {
     loop {
         // Register interest before looking, so a push between the two is not missed.
         let woken = queue.wake.notified();
@@ -251,7 +292,9 @@ async fn run_consumer(inner: &Arc<Inner>, queue: &Arc<Queue>, handler: &dyn Hand
             }
         };
         pending.deliveries += 1;
-        let outcome = AssertUnwindSafe(handler.handle(&pending.envelope)).catch_unwind().await;
+        let outcome = AssertUnwindSafe(handler.handle(&pending.envelope))
+            .catch_unwind()
+            .await;
         let error = match outcome {
             Ok(Ok(())) => {
                 release(&mut pending);
@@ -273,7 +316,11 @@ async fn run_consumer(inner: &Arc<Inner>, queue: &Arc<Queue>, handler: &dyn Hand
             release(&mut pending);
             continue;
         }
-        let delay = backoff(inner.config.retry_base, pending.deliveries, inner.config.retry_max);
+        let delay = backoff(
+            inner.config.retry_base,
+            pending.deliveries,
+            inner.config.retry_max,
+        );
         tracing::warn!(
             bus.queue = %inner.topology.queue(service),
             message.id = %pending.envelope.message_id,

@@ -4,7 +4,10 @@
 //! Built with the schema builder only, so the same migration runs on PostgreSQL and SQLite.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_pk_auto, integer, string, string_uniq, text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null};
+use sea_orm_migration::schema::{
+    big_pk_auto, integer, string, string_uniq, text, text_null, timestamp_with_time_zone,
+    timestamp_with_time_zone_null,
+};
 
 /// Creates the `outbox` (messages to publish) and `inbox` (messages consumed) tables.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,7 +92,11 @@ impl MigrationTrait for CreateOutboxAndInbox {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Inbox::Table).if_exists().to_owned()).await?;
-        manager.drop_table(Table::drop().table(Outbox::Table).if_exists().to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Inbox::Table).if_exists().to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Outbox::Table).if_exists().to_owned())
+            .await
     }
 }

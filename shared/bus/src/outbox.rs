@@ -23,9 +23,15 @@ pub async fn enqueue(db: &impl ConnectionTrait, messages: &[Envelope]) -> Result
     }
     let now = Utc::now();
     let mut insert = Query::insert();
-    insert.into_table(Outbox::Table).columns([Outbox::MessageId, Outbox::RoutingKey, Outbox::Body, Outbox::CreatedAt]);
+    insert.into_table(Outbox::Table).columns([
+        Outbox::MessageId,
+        Outbox::RoutingKey,
+        Outbox::Body,
+        Outbox::CreatedAt,
+    ]);
     for message in messages {
-        let body = serde_json::to_string(message).map_err(|e| DbErr::Custom(format!("Failed to encode message: {e}")))?;
+        let body = serde_json::to_string(message)
+            .map_err(|e| DbErr::Custom(format!("Failed to encode message: {e}")))?;
         insert
             .values([
                 message.message_id.to_string().into(),
@@ -47,7 +53,10 @@ pub async fn pending(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
         .and_where(Expr::col(Outbox::SentAt).is_null())
         .to_owned();
     let row = db.query_one(&count).await?;
-    let pending = row.map(|row| row.try_get::<i64>("", "pending")).transpose()?.unwrap_or(0);
+    let pending = row
+        .map(|row| row.try_get::<i64>("", "pending"))
+        .transpose()?
+        .unwrap_or(0);
     Ok(u64::try_from(pending).unwrap_or(0))
 }
 
@@ -179,7 +188,10 @@ impl Relay {
         }
         let rows = db.query_all(&select).await?;
         if rows.is_empty() {
-            return Ok(Batch { claimed: 0, sent: 0 });
+            return Ok(Batch {
+                claimed: 0,
+                sent: 0,
+            });
         }
         let mut ids = Vec::with_capacity(rows.len());
         let mut messages = Vec::with_capacity(rows.len());
@@ -223,6 +235,9 @@ impl Relay {
                 .to_owned();
             db.execute(&note).await?;
         }
-        Ok(Batch { claimed: rows.len(), sent: sent.len() })
+        Ok(Batch {
+            claimed: rows.len(),
+            sent: sent.len(),
+        })
     }
 }

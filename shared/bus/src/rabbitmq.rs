@@ -4,9 +4,10 @@
 //! lapin does not reconnect by itself (its auto-recovery is off by default and does not
 //! cover every failure), so this module does: the publisher side reopens its connection and
 //! channel on the next call after a failure, and every consumer runs a loop that rebuilds
-//! its connection, channel and consumer (see [`consumer`]).
+//! its connection, channel and consumer. Declaring the topology is in `declare`.
 
 mod consumer;
+mod declare;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,13 +15,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::future::join_all;
 use govhall_contracts::Envelope;
-use govhall_contracts::topology::SUBSCRIPTIONS;
-use lapin::options::{
-    BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
-    QueueBindOptions, QueueDeclareOptions,
-};
+use lapin::options::{BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
-use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind};
+use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -84,8 +81,19 @@ impl RabbitBus {
     }
 
     /// A bus with the given timing (tests use a short backoff).
-    pub fn with_config(amqp_url: impl Into<String>, topology: Topology, config: RabbitBusConfig) -> Self {
-        Self { inner: Arc::new(Inner { url: amqp_url.into(), topology, config, link: Mutex::new(None) }) }
+    pub fn with_config(
+        amqp_url: impl Into<String>,
+        topology: Topology,
+        config: RabbitBusConfig,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                url: amqp_url.into(),
+                topology,
+                config,
+                link: Mutex::new(None),
+            }),
+        }
     }
 
     /// The topology this bus was built with.
@@ -97,7 +105,12 @@ impl RabbitBus {
 impl Inner {
     async fn connect(&self, name: &str) -> Result<Connection, BusError> {
         let properties = ConnectionProperties::default().with_connection_name(name.into());
-        match tokio::time::timeout(self.config.connect_timeout, Connection::connect(&self.url, properties)).await {
+        match tokio::time::timeout(
+            self.config.connect_timeout,
+            Connection::connect(&self.url, properties),
+        )
+        .await
+        {
             Ok(Ok(connection)) => Ok(connection),
             Ok(Err(error)) => {
                 tracing::warn!(error = %error, "cannot connect to RabbitMQ");
@@ -113,45 +126,33 @@ impl Inner {
     /// The shared confirm-mode channel, reopening connection or channel when broken.
     async fn channel(&self) -> Result<Channel, BusError> {
         let mut link = self.link.lock().await;
-        if let Some(current) = link.as_ref() {
-            if current.connection.status().connected() && current.channel.status().connected() {
-                return Ok(current.channel.clone());
-            }
+        let healthy =
+            |l: &&Link| l.connection.status().connected() && l.channel.status().connected();
+        if let Some(current) = link.as_ref().filter(healthy) {
+            return Ok(current.channel.clone());
         }
-        let reusable = link.take().map(|old| old.connection).filter(|c| c.status().connected());
+        let reusable = link
+            .take()
+            .map(|old| old.connection)
+            .filter(|c| c.status().connected());
         let connection = match reusable {
             Some(connection) => connection,
-            None => self.connect(&format!("{}publisher", self.topology.prefix)).await?,
+            None => {
+                self.connect(&format!("{}publisher", self.topology.prefix))
+                    .await?
+            }
         };
         let channel = connection.create_channel().await.map_err(disconnected)?;
         // Publisher confirms: a publish counts only once the broker has taken responsibility.
-        channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(disconnected)?;
-        *link = Some(Link { connection, channel: channel.clone() });
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(disconnected)?;
+        *link = Some(Link {
+            connection,
+            channel: channel.clone(),
+        });
         Ok(channel)
-    }
-
-    fn queue_arguments(&self, service: &str) -> FieldTable {
-        let topology = &self.topology;
-        let mut args = FieldTable::default();
-        // Quorum queues are replicated and count deliveries, which the delivery limit needs.
-        args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-        // RabbitMQ 3.10 has no default limit: without one a poison message loops forever.
-        // The broker counts *re*deliveries, so the first delivery is not part of its limit.
-        let redeliveries = topology.delivery_limit.saturating_sub(1);
-        args.insert("x-delivery-limit".into(), AMQPValue::LongLongInt(i64::from(redeliveries)));
-        // Over the limit (or rejected undecodable) messages go to this service's dead letters.
-        let dlx = topology.dead_letter_exchange();
-        args.insert("x-dead-letter-exchange".into(), AMQPValue::LongString(dlx.as_str().into()));
-        args.insert("x-dead-letter-routing-key".into(), AMQPValue::LongString(service.into()));
-        self.insert_expiry(&mut args);
-        args
-    }
-
-    fn insert_expiry(&self, args: &mut FieldTable) {
-        // Tests set this so their randomly prefixed queues vanish once unused.
-        if let Some(ms) = self.topology.queue_expires_ms {
-            args.insert("x-expires".into(), AMQPValue::LongLongInt(i64::try_from(ms).unwrap_or(i64::MAX)));
-        }
     }
 }
 
@@ -168,7 +169,10 @@ fn properties(message: &Envelope) -> BasicProperties {
     let mut headers = FieldTable::default();
     if let Some(traceparent) = &message.traceparent {
         // W3C trace context travels in the AMQP headers as well as in the envelope.
-        headers.insert("traceparent".into(), AMQPValue::LongString(LongString::from(traceparent.as_str())));
+        headers.insert(
+            "traceparent".into(),
+            AMQPValue::LongString(LongString::from(traceparent.as_str())),
+        );
     }
     BasicProperties::default()
         .with_content_type("application/json".into())
@@ -185,63 +189,20 @@ fn properties(message: &Envelope) -> BasicProperties {
 #[async_trait]
 impl Bus for RabbitBus {
     async fn declare(&self) -> Result<(), BusError> {
-        let inner = &self.inner;
-        let topology = &inner.topology;
-        let channel = inner.channel().await?;
-        // Durable so that they survive a broker restart; auto-delete only for test topologies
-        // (with queue expiry), which then vanish once their expiring queues are gone.
-        let exchange_options =
-            ExchangeDeclareOptions { durable: true, auto_delete: topology.queue_expires_ms.is_some(), ..Default::default() };
-        let events = topology.exchange();
-        let dlx = topology.dead_letter_exchange();
-        channel
-            .exchange_declare(events.as_str().into(), ExchangeKind::Topic, exchange_options, FieldTable::default())
-            .await
-            .map_err(unexpected)?;
-        // Direct: a dead letter carries its service as routing key (x-dead-letter-routing-key).
-        channel
-            .exchange_declare(dlx.as_str().into(), ExchangeKind::Direct, exchange_options, FieldTable::default())
-            .await
-            .map_err(unexpected)?;
-        let durable = QueueDeclareOptions { durable: true, ..Default::default() };
-        for subscription in SUBSCRIPTIONS {
-            let service = subscription.service;
-            let queue = topology.queue(service);
-            channel
-                .queue_declare(queue.as_str().into(), durable, inner.queue_arguments(service))
-                .await
-                .map_err(unexpected)?;
-            for pattern in subscription.patterns {
-                channel
-                    .queue_bind(
-                        queue.as_str().into(),
-                        events.as_str().into(),
-                        (*pattern).into(),
-                        QueueBindOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await
-                    .map_err(unexpected)?;
-            }
-            let dead = topology.dead_letter_queue(service);
-            let mut args = FieldTable::default();
-            // Quorum as well: dead letters are kept for operators and must not be lost.
-            args.insert("x-queue-type".into(), AMQPValue::LongString("quorum".into()));
-            inner.insert_expiry(&mut args);
-            channel.queue_declare(dead.as_str().into(), durable, args).await.map_err(unexpected)?;
-            channel
-                .queue_bind(dead.as_str().into(), dlx.as_str().into(), service.into(), QueueBindOptions::default(), FieldTable::default())
-                .await
-                .map_err(unexpected)?;
-        }
-        Ok(())
+        let channel = self.inner.channel().await?;
+        declare::declare(&channel, &self.inner.topology).await
     }
 
     async fn publish(&self, messages: &[Envelope]) -> Vec<Result<(), BusError>> {
         let inner = &self.inner;
         let channel = match inner.channel().await {
             Ok(channel) => channel,
-            Err(_) => return messages.iter().map(|_| Err(BusError::Disconnected)).collect(),
+            Err(_) => {
+                return messages
+                    .iter()
+                    .map(|_| Err(BusError::Disconnected))
+                    .collect();
+            }
         };
         let exchange = inner.topology.exchange();
         // Everything goes out first; the confirms are awaited together afterwards (waiting for
@@ -255,7 +216,10 @@ impl Bus for RabbitBus {
                         exchange.as_str().into(),
                         message.routing_key().into(),
                         // Mandatory: an unroutable message comes back instead of vanishing.
-                        BasicPublishOptions { mandatory: true, ..Default::default() },
+                        BasicPublishOptions {
+                            mandatory: true,
+                            ..Default::default()
+                        },
                         &body,
                         properties(message),
                     )
@@ -273,15 +237,20 @@ impl Bus for RabbitBus {
                 Ok(Ok(Confirmation::Ack(None))) => Ok(()),
                 Ok(Ok(Confirmation::Ack(Some(_returned)))) => Err(BusError::Unroutable(id)),
                 Ok(Ok(Confirmation::Nack(_))) => Err(BusError::Nacked(id)),
-                Ok(Ok(Confirmation::NotRequested)) => {
-                    Err(BusError::Unexpected(anyhow::anyhow!("publisher confirms are off on the channel")))
-                }
+                Ok(Ok(Confirmation::NotRequested)) => Err(BusError::Unexpected(anyhow::anyhow!(
+                    "publisher confirms are off on the channel"
+                ))),
             }
         }))
         .await
     }
 
-    fn consume(&self, service: &str, handler: Arc<dyn Handler>, shutdown: CancellationToken) -> JoinHandle<()> {
+    fn consume(
+        &self,
+        service: &str,
+        handler: Arc<dyn Handler>,
+        shutdown: CancellationToken,
+    ) -> JoinHandle<()> {
         let inner = Arc::clone(&self.inner);
         let service = service.to_owned();
         tokio::spawn(async move { consumer::run(inner, service, handler, shutdown).await })
@@ -291,13 +260,21 @@ impl Bus for RabbitBus {
         self.inner.channel().await.map(drop)
     }
 
-    async fn take_dead_letters(&self, service: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
+    async fn take_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<Envelope>, BusError> {
         let channel = self.inner.channel().await?;
         let queue = self.inner.topology.dead_letter_queue(service);
         let mut taken = Vec::new();
         while taken.len() < max {
-            let got = channel.basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false }).await;
-            let Some(message) = got.map_err(unexpected)? else { break };
+            let got = channel
+                .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false })
+                .await;
+            let Some(message) = got.map_err(unexpected)? else {
+                break;
+            };
             let delivery = message.delivery;
             match Envelope::from_bytes(&delivery.data) {
                 Ok(envelope) => taken.push(envelope),
@@ -311,7 +288,10 @@ impl Bus for RabbitBus {
                     "discarding an undecodable dead letter"
                 ),
             }
-            delivery.ack(BasicAckOptions::default()).await.map_err(unexpected)?;
+            delivery
+                .ack(BasicAckOptions::default())
+                .await
+                .map_err(unexpected)?;
         }
         Ok(taken)
     }

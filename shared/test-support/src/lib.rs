@@ -15,13 +15,16 @@ pub const DEFAULT_AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 ///
 /// The databases are not dropped: a failed test leaves its data behind for inspection.
 pub async fn fresh_postgres_url() -> anyhow::Result<String> {
-    let server = std::env::var("GOVHALL_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+    let server = std::env::var("GOVHALL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
     let name = format!("test_{}", Uuid::new_v4().simple());
     let mut options = ConnectOptions::new(server.clone());
     options.max_connections(1).sqlx_logging(false);
     let admin = Database::connect(options).await?;
     // The name is generated above (hex only), so formatting it into the statement is safe.
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await?;
     admin.close().await?;
     let mut url = url::Url::parse(&server)?;
     url.set_path(&name);
@@ -30,7 +33,8 @@ pub async fn fresh_postgres_url() -> anyhow::Result<String> {
 
 /// The URL of a new SQLite file under the OS temp directory (created on first connect).
 pub fn fresh_sqlite_url() -> String {
-    let path = std::env::temp_dir().join(format!("govhall-test-{}.sqlite", Uuid::new_v4().simple()));
+    let path =
+        std::env::temp_dir().join(format!("govhall-test-{}.sqlite", Uuid::new_v4().simple()));
     format!("sqlite://{}?mode=rwc", path.display())
 }
 

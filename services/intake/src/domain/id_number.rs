@@ -117,7 +117,8 @@ mod tests {
             let d = chars[pos].to_digit(10).unwrap();
             chars[pos] = char::from_digit((d + delta) % 10, 10).unwrap();
             let changed: String = chars.into_iter().collect();
-            prop_assert!(IdNumber::parse(&format!("{changed}{c}")).is_err());
+            let candidate = format!("{changed}{c}");
+            prop_assert!(IdNumber::parse(&candidate).is_err());
         }
     }
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use futures::{FutureExt, StreamExt};
 use govhall_contracts::Envelope;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions};
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions, BasicRejectOptions,
+};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection, Consumer};
 use tokio_util::sync::CancellationToken;
@@ -16,7 +18,12 @@ use super::Inner;
 use crate::{Handler, backoff};
 
 /// Consumes the queue of `service` until `shutdown`, reconnecting with backoff.
-pub(super) async fn run(inner: Arc<Inner>, service: String, handler: Arc<dyn Handler>, shutdown: CancellationToken) {
+pub(super) async fn run(
+    inner: Arc<Inner>,
+    service: String,
+    handler: Arc<dyn Handler>,
+    shutdown: CancellationToken,
+) {
     let queue = inner.topology.queue(&service);
     let mut failures = 0u32;
     while !shutdown.is_cancelled() {
@@ -32,7 +39,14 @@ pub(super) async fn run(inner: Arc<Inner>, service: String, handler: Arc<dyn Han
             Err(error) => error,
         };
         failures = failures.saturating_add(1);
-        let delay = backoff(inner.config.retry_base.max(std::time::Duration::from_millis(100)), failures, inner.config.retry_max);
+        let delay = backoff(
+            inner
+                .config
+                .retry_base
+                .max(std::time::Duration::from_millis(100)),
+            failures,
+            inner.config.retry_max,
+        );
         tracing::warn!(bus.queue = %queue, error = format!("{error:#}"), retry_in_ms = delay.as_millis() as u64, "consumer lost; reconnecting");
         tokio::select! {
             () = shutdown.cancelled() => return,
@@ -49,20 +63,38 @@ struct Session {
 }
 
 async fn open(inner: &Inner, service: &str, queue: &str) -> anyhow::Result<Session> {
-    let connection = inner.connect(&format!("{}consumer.{service}", inner.topology.prefix)).await?;
+    let connection = inner
+        .connect(&format!("{}consumer.{service}", inner.topology.prefix))
+        .await?;
     let channel = connection.create_channel().await?;
     // Bounded prefetch: acks are manual, so this caps unacknowledged messages in flight.
-    channel.basic_qos(inner.config.prefetch, BasicQosOptions::default()).await?;
+    channel
+        .basic_qos(inner.config.prefetch, BasicQosOptions::default())
+        .await?;
     let tag = format!("{service}-{}", uuid::Uuid::now_v7());
     let consumer = channel
-        .basic_consume(queue.into(), tag.as_str().into(), BasicConsumeOptions::default(), FieldTable::default())
+        .basic_consume(
+            queue.into(),
+            tag.as_str().into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
         .await?;
-    Ok(Session { connection, channel, consumer })
+    Ok(Session {
+        connection,
+        channel,
+        consumer,
+    })
 }
 
 impl Session {
     /// Handles deliveries in order; `Ok` on shutdown, `Err` when the stream broke.
-    async fn run(mut self, inner: &Inner, handler: &dyn Handler, shutdown: &CancellationToken) -> anyhow::Result<()> {
+    async fn run(
+        mut self,
+        inner: &Inner,
+        handler: &dyn Handler,
+        shutdown: &CancellationToken,
+    ) -> anyhow::Result<()> {
         loop {
             let next = tokio::select! {
                 // Finish the message at hand (and ack it) before looking at shutdown again.
@@ -85,7 +117,12 @@ impl Session {
     }
 }
 
-async fn settle(inner: &Inner, handler: &dyn Handler, delivery: Delivery, shutdown: &CancellationToken) -> anyhow::Result<()> {
+async fn settle(
+    inner: &Inner,
+    handler: &dyn Handler,
+    delivery: Delivery,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<()> {
     let Ok(envelope) = Envelope::from_bytes(&delivery.data) else {
         tracing::error!(
             message.id = ?delivery.properties.message_id(),
@@ -93,10 +130,14 @@ async fn settle(inner: &Inner, handler: &dyn Handler, delivery: Delivery, shutdo
             "undecodable message; dead-lettering it"
         );
         // No requeue: redelivering cannot help, and the queue dead-letters rejected messages.
-        delivery.reject(BasicRejectOptions { requeue: false }).await?;
+        delivery
+            .reject(BasicRejectOptions { requeue: false })
+            .await?;
         return Ok(());
     };
-    let outcome = AssertUnwindSafe(handler.handle(&envelope)).catch_unwind().await;
+    let outcome = AssertUnwindSafe(handler.handle(&envelope))
+        .catch_unwind()
+        .await;
     let error = match outcome {
         Ok(Ok(())) => {
             delivery.ack(BasicAckOptions::default()).await?;
@@ -120,12 +161,21 @@ async fn settle(inner: &Inner, handler: &dyn Handler, delivery: Delivery, shutdo
         () = shutdown.cancelled() => {}
         () = tokio::time::sleep(delay) => {}
     }
-    delivery.nack(BasicNackOptions { multiple: false, requeue: true }).await?;
+    delivery
+        .nack(BasicNackOptions {
+            multiple: false,
+            requeue: true,
+        })
+        .await?;
     Ok(())
 }
 
 fn delivery_count(delivery: &Delivery) -> u32 {
-    let value = delivery.properties.headers().as_ref().and_then(|headers| headers.inner().get("x-delivery-count"));
+    let value = delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|headers| headers.inner().get("x-delivery-count"));
     let count = match value {
         Some(AMQPValue::LongLongInt(n)) => *n,
         Some(AMQPValue::LongInt(n)) => i64::from(*n),

@@ -13,13 +13,17 @@ pub async fn a_published_message_is_delivered_intact(kind: Kind) {
     let seen = Seen::default();
     let shutdown = CancellationToken::new();
     let recorder = seen.clone();
-    let consumer = bus.consume(SERVICE, handler_fn(move |m| {
-        let recorder = recorder.clone();
-        async move {
-            recorder.push(&m);
-            Ok(())
-        }
-    }), shutdown.clone());
+    let consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let recorder = recorder.clone();
+            async move {
+                recorder.push(&m);
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
 
     let message = envelope();
     publish_ok(bus.as_ref(), std::slice::from_ref(&message)).await;
@@ -35,27 +39,40 @@ pub async fn a_failed_message_is_redelivered_until_the_handler_succeeds(kind: Ki
     let seen = Seen::default();
     let shutdown = CancellationToken::new();
     let recorder = seen.clone();
-    let _consumer = bus.consume(SERVICE, handler_fn(move |m| {
-        let recorder = recorder.clone();
-        async move {
-            recorder.push(&m);
-            // Fails on the first two deliveries, succeeds on the third (the limit is 3).
-            anyhow::ensure!(recorder.count_of(&m) >= 3, "not yet");
-            Ok(())
-        }
-    }), shutdown.clone());
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let recorder = recorder.clone();
+            async move {
+                recorder.push(&m);
+                // Fails on the first two deliveries, succeeds on the third (the limit is 3).
+                anyhow::ensure!(recorder.count_of(&m) >= 3, "not yet");
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
 
     let message = envelope();
     publish_ok(bus.as_ref(), std::slice::from_ref(&message)).await;
 
-    eventually("the third delivery succeeds", || async { seen.count_of(&message) == 3 }).await;
+    eventually("the third delivery succeeds", || async {
+        seen.count_of(&message) == 3
+    })
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(seen.count_of(&message), 3, "an acknowledged message is not delivered again");
+    assert_eq!(
+        seen.count_of(&message),
+        3,
+        "an acknowledged message is not delivered again"
+    );
     assert!(bus.take_dead_letters(SERVICE, 10).await.unwrap().is_empty());
     shutdown.cancel();
 }
 
-pub async fn a_message_is_dead_lettered_after_the_delivery_limit_without_blocking_the_next(kind: Kind) {
+pub async fn a_message_is_dead_lettered_after_the_delivery_limit_without_blocking_the_next(
+    kind: Kind,
+) {
     let bus = bus(kind).await;
     let poison = envelope();
     let healthy = envelope();
@@ -63,22 +80,35 @@ pub async fn a_message_is_dead_lettered_after_the_delivery_limit_without_blockin
     let shutdown = CancellationToken::new();
     let recorder = seen.clone();
     let poison_id = poison.message_id;
-    let _consumer = bus.consume(SERVICE, handler_fn(move |m| {
-        let recorder = recorder.clone();
-        async move {
-            recorder.push(&m);
-            anyhow::ensure!(m.message_id != poison_id, "poison");
-            Ok(())
-        }
-    }), shutdown.clone());
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let recorder = recorder.clone();
+            async move {
+                recorder.push(&m);
+                anyhow::ensure!(m.message_id != poison_id, "poison");
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
 
-    let results = tokio::time::timeout(WAIT, bus.publish(&[poison.clone(), healthy.clone()])).await.unwrap();
+    let results = tokio::time::timeout(WAIT, bus.publish(&[poison.clone(), healthy.clone()]))
+        .await
+        .unwrap();
     assert!(results.iter().all(Result::is_ok), "{results:?}");
 
     let dead = dead_letters(bus.as_ref(), 1).await;
     assert_eq!(dead, vec![poison.clone()]);
-    eventually("the next message is handled", || async { seen.count_of(&healthy) == 1 }).await;
-    assert_eq!(seen.count_of(&poison), 3, "delivered exactly delivery_limit times");
+    eventually("the next message is handled", || async {
+        seen.count_of(&healthy) == 1
+    })
+    .await;
+    assert_eq!(
+        seen.count_of(&poison),
+        3,
+        "delivered exactly delivery_limit times"
+    );
     shutdown.cancel();
 }
 
@@ -87,40 +117,57 @@ pub async fn an_unroutable_publish_is_an_error(kind: Kind) {
     let lost = envelope_with_key("nobody.listens.here");
     let routable = envelope();
 
-    let results = tokio::time::timeout(WAIT, bus.publish(&[lost.clone(), routable])).await.unwrap();
+    let results = tokio::time::timeout(WAIT, bus.publish(&[lost.clone(), routable]))
+        .await
+        .unwrap();
 
-    assert!(matches!(&results[0], Err(BusError::Unroutable(id)) if *id == lost.message_id.to_string()), "{results:?}");
+    assert!(
+        matches!(&results[0], Err(BusError::Unroutable(id)) if *id == lost.message_id.to_string()),
+        "{results:?}"
+    );
     assert!(results[1].is_ok(), "{results:?}");
 }
 
-pub async fn a_message_is_acknowledged_only_after_the_handlers_transaction_commits(kind: Kind, db: Db) {
+pub async fn a_message_is_acknowledged_only_after_the_handlers_transaction_commits(
+    kind: Kind,
+    db: Db,
+) {
     let bus = bus(kind).await;
     let conn = database(db).await;
     let deliveries = Arc::new(AtomicUsize::new(0));
     let shutdown = CancellationToken::new();
     let (handler_db, counter) = (conn.clone(), Arc::clone(&deliveries));
-    let _consumer = bus.consume(SERVICE, handler_fn(move |m| {
-        let (db, counter) = (handler_db.clone(), Arc::clone(&counter));
-        async move {
-            let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
-            let id = m.message_id;
-            inbox::process(&db, SERVICE, &m, move |txn| {
-                Box::pin(async move {
-                    record_effect(txn, id).await?;
-                    // The first attempt fails after its database work: all of it must roll back.
-                    anyhow::ensure!(!first, "crash after the effect, before the commit");
-                    Ok(())
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let (db, counter) = (handler_db.clone(), Arc::clone(&counter));
+            async move {
+                let first = counter.fetch_add(1, Ordering::SeqCst) == 0;
+                let id = m.message_id;
+                inbox::process(&db, SERVICE, &m, move |txn| {
+                    Box::pin(async move {
+                        record_effect(txn, id).await?;
+                        // The first attempt fails after its database work: all of it must roll back.
+                        anyhow::ensure!(!first, "crash after the effect, before the commit");
+                        Ok(())
+                    })
                 })
-            })
-            .await?;
-            Ok(())
-        }
-    }), shutdown.clone());
+                .await?;
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
 
     let message = envelope();
     publish_ok(bus.as_ref(), std::slice::from_ref(&message)).await;
 
-    eventually("the redelivery commits", || async { inbox::contains(&conn, SERVICE, message.message_id).await.unwrap() }).await;
+    eventually("the redelivery commits", || async {
+        inbox::contains(&conn, SERVICE, message.message_id)
+            .await
+            .unwrap()
+    })
+    .await;
     assert_eq!(effects(&conn).await, 1);
     assert_eq!(deliveries.load(Ordering::SeqCst), 2);
     shutdown.cancel();
@@ -132,21 +179,31 @@ pub async fn a_duplicate_delivery_has_one_effect(kind: Kind, db: Db) {
     let outcomes = Arc::new(std::sync::Mutex::new(Vec::new()));
     let shutdown = CancellationToken::new();
     let (handler_db, recorded) = (conn.clone(), Arc::clone(&outcomes));
-    let _consumer = bus.consume(SERVICE, handler_fn(move |m| {
-        let (db, recorded) = (handler_db.clone(), Arc::clone(&recorded));
-        async move {
-            let id = m.message_id;
-            let applied = inbox::process(&db, SERVICE, &m, move |txn| Box::pin(record_effect(txn, id))).await?;
-            recorded.lock().unwrap().push(applied);
-            Ok(())
-        }
-    }), shutdown.clone());
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let (db, recorded) = (handler_db.clone(), Arc::clone(&recorded));
+            async move {
+                let id = m.message_id;
+                let applied = inbox::process(&db, SERVICE, &m, move |txn| {
+                    Box::pin(record_effect(txn, id))
+                })
+                .await?;
+                recorded.lock().unwrap().push(applied);
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
 
     let message = envelope();
     publish_ok(bus.as_ref(), std::slice::from_ref(&message)).await;
     publish_ok(bus.as_ref(), std::slice::from_ref(&message)).await;
 
-    eventually("both deliveries are handled", || async { outcomes.lock().unwrap().len() == 2 }).await;
+    eventually("both deliveries are handled", || async {
+        outcomes.lock().unwrap().len() == 2
+    })
+    .await;
     assert_eq!(*outcomes.lock().unwrap(), vec![true, false]);
     assert_eq!(effects(&conn).await, 1);
     shutdown.cancel();
@@ -160,14 +217,21 @@ pub async fn a_message_published_before_its_consumer_starts_waits_in_the_queue(k
     let seen = Seen::default();
     let shutdown = CancellationToken::new();
     let recorder = seen.clone();
-    let _consumer = bus.consume(SERVICE, handler_fn(move |m| {
-        let recorder = recorder.clone();
-        async move {
-            recorder.push(&m);
-            Ok(())
-        }
-    }), shutdown.clone());
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let recorder = recorder.clone();
+            async move {
+                recorder.push(&m);
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
 
-    eventually("the queued message arrives", || async { seen.count_of(&message) == 1 }).await;
+    eventually("the queued message arrives", || async {
+        seen.count_of(&message) == 1
+    })
+    .await;
     shutdown.cancel();
 }

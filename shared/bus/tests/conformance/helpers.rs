@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
-use govhall_bus::{Bus, BusError, CreateOutboxAndInbox, MemoryBus, MemoryBusConfig, RabbitBus, RabbitBusConfig, Topology};
+use govhall_bus::{
+    Bus, BusError, CreateOutboxAndInbox, MemoryBus, MemoryBusConfig, RabbitBus, RabbitBusConfig,
+    Topology,
+};
 use govhall_contracts::Envelope;
 use govhall_contracts::routing::INTAKE_CASE_ACCEPTED;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -34,7 +37,11 @@ pub enum Db {
 }
 
 pub fn topology() -> Topology {
-    Topology { prefix: govhall_test_support::unique_prefix(), delivery_limit: 3, queue_expires_ms: Some(60_000) }
+    Topology {
+        prefix: govhall_test_support::unique_prefix(),
+        delivery_limit: 3,
+        queue_expires_ms: Some(60_000),
+    }
 }
 
 /// A declared bus of `kind` with its own prefix and a quick redelivery backoff.
@@ -75,7 +82,11 @@ pub async fn database(db: Db) -> DatabaseConnection {
     options.sqlx_logging(false);
     let conn = Database::connect(options).await.unwrap();
     Migrator::up(&conn, None).await.unwrap();
-    conn.execute_unprepared("CREATE TABLE effect (message_id VARCHAR(64) NOT NULL, note VARCHAR(64))").await.unwrap();
+    conn.execute_unprepared(
+        "CREATE TABLE effect (message_id VARCHAR(64) NOT NULL, note VARCHAR(64))",
+    )
+    .await
+    .unwrap();
     conn
 }
 
@@ -89,7 +100,14 @@ impl MigratorTrait for Migrator {
 
 /// Rows in the `effect` table.
 pub async fn effects(db: &impl ConnectionTrait) -> i64 {
-    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n FROM effect")).await.unwrap().unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM effect",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
 
@@ -140,7 +158,12 @@ impl Seen {
         self.0.lock().unwrap().clone()
     }
     pub fn count_of(&self, message: &Envelope) -> usize {
-        self.0.lock().unwrap().iter().filter(|m| m.message_id == message.message_id).count()
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.message_id == message.message_id)
+            .count()
     }
     pub fn len(&self) -> usize {
         self.0.lock().unwrap().len()
@@ -155,14 +178,19 @@ where
 {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !condition().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 /// Publishes, failing the test unless every message is confirmed.
 pub async fn publish_ok(bus: &dyn Bus, messages: &[Envelope]) {
-    let results = tokio::time::timeout(WAIT, bus.publish(messages)).await.expect("publish timed out");
+    let results = tokio::time::timeout(WAIT, bus.publish(messages))
+        .await
+        .expect("publish timed out");
     for result in results {
         result.unwrap();
     }
@@ -173,8 +201,15 @@ pub async fn dead_letters(bus: &dyn Bus, count: usize) -> Vec<Envelope> {
     let mut taken = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
     while taken.len() < count {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {count} dead letters");
-        taken.extend(bus.take_dead_letters(SERVICE, count - taken.len()).await.unwrap());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {count} dead letters"
+        );
+        taken.extend(
+            bus.take_dead_letters(SERVICE, count - taken.len())
+                .await
+                .unwrap(),
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     taken
@@ -197,13 +232,22 @@ impl Bus for StallAfterPublish {
         *self.published.lock().unwrap() += results.iter().filter(|r| r.is_ok()).count();
         std::future::pending().await
     }
-    fn consume(&self, service: &str, handler: Arc<dyn govhall_bus::Handler>, shutdown: tokio_util::sync::CancellationToken) -> tokio::task::JoinHandle<()> {
+    fn consume(
+        &self,
+        service: &str,
+        handler: Arc<dyn govhall_bus::Handler>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
         self.inner.consume(service, handler, shutdown)
     }
     async fn ready(&self) -> Result<(), BusError> {
         self.inner.ready().await
     }
-    async fn take_dead_letters(&self, service: &str, max: usize) -> Result<Vec<Envelope>, BusError> {
+    async fn take_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<Envelope>, BusError> {
         self.inner.take_dead_letters(service, max).await
     }
 }

@@ -25,7 +25,11 @@ async fn two_concurrent_duplicates_have_one_effect(db: Db) {
         })
     };
     let (first, second) = (attempt(), attempt());
-    let (first, second) = tokio::time::timeout(WAIT, async { (first.await.unwrap(), second.await.unwrap()) }).await.unwrap();
+    let (first, second) = tokio::time::timeout(WAIT, async {
+        (first.await.unwrap(), second.await.unwrap())
+    })
+    .await
+    .unwrap();
 
     assert!(first ^ second, "exactly one applies: {first} {second}");
     assert_eq!(effects(&conn).await, 1);
@@ -47,7 +51,11 @@ async fn a_failed_effect_leaves_no_inbox_record(db: Db) {
     assert!(failed.is_err());
     assert!(!inbox::contains(&conn, SERVICE, id).await.unwrap());
     assert_eq!(effects(&conn).await, 0);
-    let applied = inbox::process(&conn, SERVICE, &message, move |txn| Box::pin(record_effect(txn, id))).await.unwrap();
+    let applied = inbox::process(&conn, SERVICE, &message, move |txn| {
+        Box::pin(record_effect(txn, id))
+    })
+    .await
+    .unwrap();
     assert!(applied);
     assert_eq!(effects(&conn).await, 1);
 }

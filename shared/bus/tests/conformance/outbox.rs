@@ -11,17 +11,29 @@ use tokio_util::sync::CancellationToken;
 use crate::helpers::*;
 
 /// Consumes the suite's queue, recording every delivery and applying it through the inbox.
-fn consume_with_inbox(bus: &Arc<dyn Bus>, conn: &DatabaseConnection, seen: &Seen, shutdown: &CancellationToken) {
+fn consume_with_inbox(
+    bus: &Arc<dyn Bus>,
+    conn: &DatabaseConnection,
+    seen: &Seen,
+    shutdown: &CancellationToken,
+) {
     let (db, recorder) = (conn.clone(), seen.clone());
-    bus.consume(SERVICE, handler_fn(move |m| {
-        let (db, recorder) = (db.clone(), recorder.clone());
-        async move {
-            recorder.push(&m);
-            let id = m.message_id;
-            inbox::process(&db, SERVICE, &m, move |txn| Box::pin(record_effect(txn, id))).await?;
-            Ok(())
-        }
-    }), shutdown.clone());
+    bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let (db, recorder) = (db.clone(), recorder.clone());
+            async move {
+                recorder.push(&m);
+                let id = m.message_id;
+                inbox::process(&db, SERVICE, &m, move |txn| {
+                    Box::pin(record_effect(txn, id))
+                })
+                .await?;
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
 }
 
 async fn enqueue_committed(conn: &DatabaseConnection, messages: &[Envelope]) {
@@ -30,7 +42,10 @@ async fn enqueue_committed(conn: &DatabaseConnection, messages: &[Envelope]) {
     txn.commit().await.unwrap();
 }
 
-pub async fn committed_messages_are_published_exactly_once_even_when_relays_are_aborted(kind: Kind, db: Db) {
+pub async fn committed_messages_are_published_exactly_once_even_when_relays_are_aborted(
+    kind: Kind,
+    db: Db,
+) {
     let bus = bus(kind).await;
     let conn = database(db).await;
     let (seen, shutdown) = (Seen::default(), CancellationToken::new());
@@ -40,30 +55,53 @@ pub async fn committed_messages_are_published_exactly_once_even_when_relays_are_
     assert_eq!(outbox::pending(&conn).await.unwrap(), 5);
 
     // A relay killed between the commit and its first publish.
-    let early = tokio::spawn(Relay::new(conn.clone(), Arc::clone(&bus)).run(CancellationToken::new()));
+    let early =
+        tokio::spawn(Relay::new(conn.clone(), Arc::clone(&bus)).run(CancellationToken::new()));
     early.abort();
     let _ = early.await;
     // A relay killed after the bus confirmed, before it marked the rows sent.
     let published = Arc::new(Mutex::new(0));
-    let stalling = Arc::new(StallAfterPublish { inner: Arc::clone(&bus), published: Arc::clone(&published) });
+    let stalling = Arc::new(StallAfterPublish {
+        inner: Arc::clone(&bus),
+        published: Arc::clone(&published),
+    });
     let late = tokio::spawn(Relay::new(conn.clone(), stalling).run(CancellationToken::new()));
-    eventually("the stalling relay published", || async { *published.lock().unwrap() == 5 }).await;
+    eventually("the stalling relay published", || async {
+        *published.lock().unwrap() == 5
+    })
+    .await;
     late.abort();
     let _ = late.await;
-    assert_eq!(outbox::pending(&conn).await.unwrap(), 5, "nothing is marked sent without the relay");
+    assert_eq!(
+        outbox::pending(&conn).await.unwrap(),
+        5,
+        "nothing is marked sent without the relay"
+    );
 
-    let relay = Relay::new(conn.clone(), Arc::clone(&bus)).with_poll_interval(Duration::from_millis(20));
+    let relay =
+        Relay::new(conn.clone(), Arc::clone(&bus)).with_poll_interval(Duration::from_millis(20));
     let wake = relay.handle();
     let running = tokio::spawn(relay.run(shutdown.clone()));
     wake.notify();
 
-    eventually("every row is sent", || async { outbox::pending(&conn).await.unwrap() == 0 }).await;
+    eventually("every row is sent", || async {
+        outbox::pending(&conn).await.unwrap() == 0
+    })
+    .await;
     eventually("both copies are delivered", || async { seen.len() == 10 }).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     for message in &messages {
-        assert_eq!(seen.count_of(message), 2, "published by the stalled relay and again by the new one");
+        assert_eq!(
+            seen.count_of(message),
+            2,
+            "published by the stalled relay and again by the new one"
+        );
     }
-    assert_eq!(effects(&conn).await, 5, "the inbox turns the duplicates into one effect each");
+    assert_eq!(
+        effects(&conn).await,
+        5,
+        "the inbox turns the duplicates into one effect each"
+    );
     shutdown.cancel();
     tokio::time::timeout(WAIT, running).await.unwrap().unwrap();
 }
@@ -75,7 +113,9 @@ pub async fn messages_of_a_rolled_back_transaction_are_never_published(kind: Kin
     consume_with_inbox(&bus, &conn, &seen, &shutdown);
     let (lost, kept) = (envelope(), envelope());
     let txn = conn.begin().await.unwrap();
-    outbox::enqueue(&txn, std::slice::from_ref(&lost)).await.unwrap();
+    outbox::enqueue(&txn, std::slice::from_ref(&lost))
+        .await
+        .unwrap();
     txn.rollback().await.unwrap();
     enqueue_committed(&conn, std::slice::from_ref(&kept)).await;
 
@@ -83,7 +123,10 @@ pub async fn messages_of_a_rolled_back_transaction_are_never_published(kind: Kin
     assert_eq!(relay.flush_once().await.unwrap(), 1);
     assert_eq!(relay.flush_once().await.unwrap(), 0);
 
-    eventually("the committed message arrives", || async { seen.count_of(&kept) == 1 }).await;
+    eventually("the committed message arrives", || async {
+        seen.count_of(&kept) == 1
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(seen.len(), 1);
     assert_eq!(seen.count_of(&lost), 0);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command: make sure the infrastructure runs, then format check, clippy with
+# warnings denied, and the whole test suite (unit, bus conformance on both buses,
+# gateway, end-to-end on standalone and on PostgreSQL + RabbitMQ).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/services.sh
+
+# A target folder outside the clone, so a fresh clone reuses what this machine built.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/govhall/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+echo "== rustfmt"
+cargo fmt --all -- --check
+
+echo "== clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Databases left by earlier runs (tests name theirs test_<uuid>).
+psql -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'test\_%'" 2>/dev/null \
+  | while read -r db; do psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true; done
+
+echo "== tests"
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast --failure-output final
+else
+  cargo test --workspace --locked --no-fail-fast
+fi

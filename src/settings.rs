@@ -1,0 +1,179 @@
+//! Typed settings: compiled-in defaults, then an optional file (`GOVHALL_CONFIG` or
+//! `--config`), then `GOVHALL_*` environment variables (`__` for nesting, e.g.
+//! `GOVHALL_HTTP__PORT=8080`, `GOVHALL_DATABASE__INTAKE=postgres://…`).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Every setting of the binary.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Folder for standalone data: SQLite files and the development issuer's key.
+    pub data_dir: PathBuf,
+    /// The public listener (the gateway in standalone; the service in `serve`).
+    pub http: HttpSettings,
+    /// Logging.
+    pub log: LogSettings,
+    /// Database URL per service; standalone defaults to SQLite files under `data_dir`.
+    pub database: DatabaseSettings,
+    /// Message bus.
+    pub bus: BusSettings,
+    /// Key (≥ 32 bytes) the gateway signs forwarded principals with; required by `serve`,
+    /// generated per process in standalone.
+    pub internal_key: Option<SecretString>,
+    /// The development token issuer.
+    pub dev_issuer: DevIssuerSettings,
+    /// Upstream service URLs for `serve gateway`.
+    pub upstreams: UpstreamSettings,
+    /// Timeout of one upstream call through the gateway, in seconds.
+    pub upstream_timeout_secs: u64,
+    /// Run migrations at start (turn off where a migration job runs them).
+    pub auto_migrate: bool,
+}
+
+/// Listener address.
+#[derive(Debug, Clone, Deserialize)]
+pub struct HttpSettings {
+    /// Host to bind.
+    pub host: String,
+    /// Port to bind (0: any free port).
+    pub port: u16,
+}
+
+/// Logging.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// Default filter when `RUST_LOG` is not set.
+    pub level: String,
+}
+
+/// Database URL per service.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct DatabaseSettings {
+    /// Intake database URL.
+    pub intake: Option<String>,
+    /// Deadline database URL.
+    pub deadline: Option<String>,
+    /// Approval database URL.
+    pub approval: Option<String>,
+    /// Joint database URL.
+    pub joint: Option<String>,
+}
+
+/// Message bus.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BusSettings {
+    /// AMQP URL of RabbitMQ (used by `serve`).
+    pub url: Option<SecretString>,
+    /// Prefix of every exchange and queue name.
+    pub prefix: String,
+    /// Deliveries of a message before it is dead-lettered.
+    pub delivery_limit: u32,
+    /// Delete idle queues after this many milliseconds (tests only).
+    pub queue_expires_ms: Option<u64>,
+}
+
+/// The development token issuer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DevIssuerSettings {
+    /// Accept and mint development tokens. Unset: on in standalone and for `token`, off for `serve`.
+    pub enabled: Option<bool>,
+    /// Key file; defaults to `<data_dir>/dev-issuer.key`.
+    pub key_file: Option<PathBuf>,
+}
+
+/// Upstream URLs for `serve gateway`.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct UpstreamSettings {
+    /// Intake service URL.
+    pub intake: Option<String>,
+    /// Deadline service URL.
+    pub deadline: Option<String>,
+    /// Approval service URL.
+    pub approval: Option<String>,
+    /// Joint service URL.
+    pub joint: Option<String>,
+}
+
+impl Settings {
+    /// Loads the layers; `file` overrides `GOVHALL_CONFIG`.
+    pub fn load(file: Option<PathBuf>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder()
+            .set_default("data_dir", "./data")?
+            .set_default("http.host", "127.0.0.1")?
+            .set_default("http.port", 8080)?
+            .set_default("log.format", "text")?
+            .set_default("log.level", "info")?
+            .set_default("bus.prefix", "govhall.")?
+            .set_default("bus.delivery_limit", 5)?
+            .set_default("upstream_timeout_secs", 30)?
+            .set_default("auto_migrate", true)?;
+        let file = file.or_else(|| std::env::var_os("GOVHALL_CONFIG").map(PathBuf::from));
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file.clone()).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("GOVHALL")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()
+            .context("invalid settings (see the key named above; GOVHALL_<SECTION>__<KEY>)")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks what types cannot, naming the key.
+    fn validate(&self) -> anyhow::Result<()> {
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!("GOVHALL_LOG__FORMAT must be `text` or `json`, not `{}`", self.log.format);
+        }
+        if self.bus.delivery_limit == 0 {
+            bail!("GOVHALL_BUS__DELIVERY_LIMIT must be at least 1");
+        }
+        if self.bus.prefix.is_empty() || !self.bus.prefix.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+            bail!("GOVHALL_BUS__PREFIX must be non-empty ASCII letters, digits, '.', '_' or '-'");
+        }
+        if let Some(key) = &self.internal_key
+            && key.expose_secret().len() < 32
+        {
+            bail!("GOVHALL_INTERNAL_KEY must be at least 32 characters");
+        }
+        if self.upstream_timeout_secs == 0 {
+            bail!("GOVHALL_UPSTREAM_TIMEOUT_SECS must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The key file of the development issuer.
+    pub fn dev_issuer_key_file(&self) -> PathBuf {
+        self.dev_issuer.key_file.clone().unwrap_or_else(|| self.data_dir.join("dev-issuer.key"))
+    }
+
+    /// The database URL of `service`, or a setting error naming the key.
+    pub fn database_url(&self, service: &str) -> anyhow::Result<String> {
+        let url = match service {
+            "intake" => &self.database.intake,
+            "deadline" => &self.database.deadline,
+            "approval" => &self.database.approval,
+            "joint" => &self.database.joint,
+            other => bail!("unknown service {other}"),
+        };
+        url.clone().with_context(|| format!("GOVHALL_DATABASE__{} is required", service.to_uppercase()))
+    }
+
+    /// The standalone database URL of `service` (a SQLite file under `data_dir`) unless set.
+    pub fn standalone_database_url(&self, service: &str) -> anyhow::Result<String> {
+        self.database_url(service).or_else(|_| {
+            Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{service}.db")).display()))
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! End-to-end: the walking skeleton through the gateway and every service, on both
+//! backends — `govhall standalone` (SQLite, in-process bus) and one `govhall serve`
+//! process per service on PostgreSQL and RabbitMQ.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod distributed;
+mod flow;
+mod helpers;
+mod standalone;

@@ -1,0 +1,62 @@
+//! The skeleton on the embedded defaults: `govhall standalone`.
+
+use crate::{
+    flow,
+    helpers::{Api, Proc, Tokens, spawn, temp_dir},
+};
+
+async fn start() -> (Proc, Tokens, std::path::PathBuf) {
+    let dir = temp_dir();
+    let tokens = Tokens::new(&dir);
+    let env = vec![
+        ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
+        ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
+        ("GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(), tokens.key_file.display().to_string()),
+    ];
+    let proc = spawn("standalone", &["standalone"], &env).await;
+    (proc, tokens, dir)
+}
+
+#[actix_web::test]
+async fn a_case_goes_through_every_service_in_standalone_mode() {
+    let (proc, tokens, dir) = start().await;
+    let api = Api::new(&proc.url);
+    let id = flow::submit_and_accept(&api, &tokens, "citizen-1", flow::SINGLE).await;
+    flow::review_and_complete(&api, &tokens, "citizen-1", &id, &["320102-SCJGJ"]).await;
+    // SQLite files, one per service, under the data folder.
+    for service in ["intake", "deadline", "approval", "joint"] {
+        assert!(dir.join(format!("{service}.db")).exists(), "{service}.db");
+    }
+    let status = proc.terminate().await;
+    assert!(status.success(), "SIGTERM drains and exits 0, got {status:?}");
+}
+
+#[actix_web::test]
+async fn a_parallel_review_concludes_when_every_department_agrees_in_standalone_mode() {
+    let (proc, tokens, _dir) = start().await;
+    let api = Api::new(&proc.url);
+    let id = flow::submit_and_accept(&api, &tokens, "citizen-2", flow::PARALLEL).await;
+    flow::review_and_complete(&api, &tokens, "citizen-2", &id, &["320102-GTJ", "320102-ZJJ", "320102-HBJ"]).await;
+}
+
+#[actix_web::test]
+async fn bad_input_wrong_principals_and_stale_versions_are_refused_in_standalone_mode() {
+    let (proc, tokens, _dir) = start().await;
+    flow::refusals(&Api::new(&proc.url), &tokens).await;
+}
+
+#[actix_web::test]
+async fn a_case_survives_a_restart_of_the_standalone_process() {
+    let (proc, tokens, dir) = start().await;
+    let api = Api::new(&proc.url);
+    let id = flow::submit_and_accept(&api, &tokens, "citizen-3", flow::SINGLE).await;
+    assert!(proc.terminate().await.success());
+    let env = vec![
+        ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
+        ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
+        ("GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(), tokens.key_file.display().to_string()),
+    ];
+    let proc = spawn("standalone-again", &["standalone"], &env).await;
+    let api = Api::new(&proc.url);
+    flow::review_and_complete(&api, &tokens, "citizen-3", &id, &["320102-SCJGJ"]).await;
+}
