@@ -92,7 +92,8 @@ impl Application {
             () = shutdown.cancelled() => {}
         }
         tracing::info!("stopping the gateway");
-        handle.stop(true).await;
-        server.await.context("The gateway server failed while stopping")
+        // The server future itself carries out the stop command, so both are polled together.
+        let ((), result) = tokio::join!(handle.stop(true), server);
+        result.context("The gateway server failed while stopping")
     }
 }
