@@ -18,6 +18,7 @@ pub struct Settings {
     /// Logging.
     pub log: LogSettings,
     /// Database URL per service; standalone defaults to SQLite files under `data_dir`.
+    #[serde(default)]
     pub database: DatabaseSettings,
     /// Message bus.
     pub bus: BusSettings,
@@ -25,8 +26,10 @@ pub struct Settings {
     /// generated per process in standalone.
     pub internal_key: Option<SecretString>,
     /// The development token issuer.
+    #[serde(default)]
     pub dev_issuer: DevIssuerSettings,
     /// Upstream service URLs for `serve gateway`.
+    #[serde(default)]
     pub upstreams: UpstreamSettings,
     /// Timeout of one upstream call through the gateway, in seconds.
     pub upstream_timeout_secs: u64,
@@ -79,7 +82,7 @@ pub struct BusSettings {
 }
 
 /// The development token issuer.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 pub struct DevIssuerSettings {
     /// Accept and mint development tokens. Unset: on in standalone and for `token`, off for `serve`.
     pub enabled: Option<bool>,

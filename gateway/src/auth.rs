@@ -1,27 +1,44 @@
 //! Who is calling: bearer-token verification and the anonymous allow-list.
 
-use actix_web::http::{Method, header::{AUTHORIZATION, HeaderMap}};
+use actix_web::http::{
+    Method,
+    header::{AUTHORIZATION, HeaderMap},
+};
 use govhall_web::Principal;
 
-use crate::{dev_issuer::{DevIssuer, invalid_token}, error::GatewayError, routes::{self, RouteRule}};
+use crate::{
+    dev_issuer::{DevIssuer, invalid_token},
+    error::GatewayError,
+    routes::{self, RouteRule},
+};
 
 /// The caller's principal, `None` for an anonymous call. Tokens are never logged.
-pub(crate) fn authenticate(headers: &HeaderMap, dev_issuer: Option<&DevIssuer>) -> Result<Option<Principal>, GatewayError> {
+pub(crate) fn authenticate(
+    headers: &HeaderMap,
+    dev_issuer: Option<&DevIssuer>,
+) -> Result<Option<Principal>, GatewayError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(bearer_token)
-        .ok_or_else(|| GatewayError::InvalidToken(invalid_token("expected `Authorization: Bearer <token>`")))?;
+    let token = value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+        GatewayError::InvalidToken(Box::new(invalid_token(
+            "expected `Authorization: Bearer <token>`",
+        )))
+    })?;
     // Production OIDC/JWKS verification will slot in here next to the development issuer.
     let issuer = dev_issuer.ok_or(GatewayError::NoIdentityProvider)?;
-    issuer.verify(token).map(Some).map_err(GatewayError::InvalidToken)
+    issuer
+        .verify(token)
+        .map(Some)
+        .map_err(|problem| GatewayError::InvalidToken(Box::new(problem)))
 }
 
 /// 401 unless the caller is authenticated or the route is readable anonymously.
-pub(crate) fn authorize(rule: &RouteRule, method: &Method, principal: Option<&Principal>) -> Result<(), GatewayError> {
+pub(crate) fn authorize(
+    rule: &RouteRule,
+    method: &Method,
+    principal: Option<&Principal>,
+) -> Result<(), GatewayError> {
     if principal.is_some() || routes::allows_anonymous(rule, method) {
         Ok(())
     } else {

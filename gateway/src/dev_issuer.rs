@@ -50,10 +50,19 @@ impl DevIssuer {
     /// Loads the secret from `path`, or generates one and stores it there (mode 0600).
     pub fn load_or_create(path: &Path) -> anyhow::Result<Self> {
         match fs::read_to_string(path) {
-            Ok(text) => Self::from_hex(text.trim())
-                .with_context(|| format!("Failed to parse the development issuer key in {}", path.display())),
+            Ok(text) => Self::from_hex(text.trim()).with_context(|| {
+                format!(
+                    "Failed to parse the development issuer key in {}",
+                    path.display()
+                )
+            }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Self::create(path),
-            Err(e) => Err(e).with_context(|| format!("Failed to read the development issuer key {}", path.display())),
+            Err(e) => Err(e).with_context(|| {
+                format!(
+                    "Failed to read the development issuer key {}",
+                    path.display()
+                )
+            }),
         }
     }
 
@@ -69,10 +78,15 @@ impl DevIssuer {
             nbf: now,
             iat: now,
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).context("Failed to sign a development token")
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .context("Failed to sign a development token")
     }
 
     /// Verifies a token minted by this issuer: signature (HS256 only), `iss`, `aud`, `exp`, `nbf`.
+    #[expect(
+        clippy::result_large_err,
+        reason = "Problem is the workspace-wide error body; verification is not a hot path"
+    )]
     pub fn verify(&self, token: &str) -> Result<Principal, Problem> {
         // `Validation::new` makes HS256 the only accepted algorithm: `none` or an asymmetric
         // algorithm named in the header is refused before any key is used.
@@ -97,17 +111,23 @@ impl DevIssuer {
     }
 
     fn from_secret(secret: &[u8]) -> Self {
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
     fn from_hex(text: &str) -> anyhow::Result<Self> {
         anyhow::ensure!(
-            text.len() >= 2 * SECRET_LEN && text.len() % 2 == 0,
-            "expected at least {SECRET_LEN} hex-encoded bytes"
+            text.len() == 2 * SECRET_LEN,
+            "expected {SECRET_LEN} hex-encoded bytes"
         );
         let secret = (0..text.len())
             .step_by(2)
-            .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+            .map(|i| {
+                text.get(i..i + 2)
+                    .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+            })
             .collect::<Option<Vec<u8>>>()
             .context("the key is not hex")?;
         Ok(Self::from_secret(&secret))
@@ -115,7 +135,8 @@ impl DevIssuer {
 
     fn create(path: &Path) -> anyhow::Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            fs::create_dir_all(parent).with_context(|| format!("Failed to create {}", parent.display()))?;
+            fs::create_dir_all(parent)
+                .with_context(|| format!("Failed to create {}", parent.display()))?;
         }
         let mut secret = [0u8; SECRET_LEN];
         rand::rng().fill_bytes(&mut secret);
@@ -132,7 +153,12 @@ impl DevIssuer {
                 Ok(Self::from_secret(&secret))
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Self::load_or_create(path),
-            Err(e) => Err(e).with_context(|| format!("Failed to store the development issuer key in {}", path.display())),
+            Err(e) => Err(e).with_context(|| {
+                format!(
+                    "Failed to store the development issuer key in {}",
+                    path.display()
+                )
+            }),
         }
     }
 }
@@ -195,16 +221,33 @@ mod tests {
     #[test]
     fn expired_tokens_and_foreign_audiences_are_refused() {
         let secret = [9u8; SECRET_LEN];
-        let expired = issuer().verify(&encode(&claims(-3600, AUDIENCE), Algorithm::HS256, &secret)).unwrap_err();
-        assert_eq!((expired.status, expired.code.as_str()), (401, "invalid_token"));
-        assert!(issuer().verify(&encode(&claims(60, "elsewhere"), Algorithm::HS256, &secret)).is_err());
-        assert!(issuer().verify(&encode(&claims(60, AUDIENCE), Algorithm::HS256, &secret)).is_ok());
+        let expired = issuer()
+            .verify(&encode(&claims(-3600, AUDIENCE), Algorithm::HS256, &secret))
+            .unwrap_err();
+        assert_eq!(
+            (expired.status, expired.code.as_str()),
+            (401, "invalid_token")
+        );
+        assert!(
+            issuer()
+                .verify(&encode(&claims(60, "elsewhere"), Algorithm::HS256, &secret))
+                .is_err()
+        );
+        assert!(
+            issuer()
+                .verify(&encode(&claims(60, AUDIENCE), Algorithm::HS256, &secret))
+                .is_ok()
+        );
     }
 
     #[test]
     fn only_hs256_is_accepted() {
         let secret = [9u8; SECRET_LEN];
-        assert!(issuer().verify(&encode(&claims(60, AUDIENCE), Algorithm::HS512, &secret)).is_err());
+        assert!(
+            issuer()
+                .verify(&encode(&claims(60, AUDIENCE), Algorithm::HS512, &secret))
+                .is_err()
+        );
         // An unsigned token (`alg: none`).
         let header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
         let token = encode(&claims(60, AUDIENCE), Algorithm::HS256, &secret);

@@ -20,7 +20,7 @@ pub(crate) enum GatewayError {
     LoginRequired,
     /// The bearer token failed verification.
     #[error("invalid bearer token: {0}")]
-    InvalidToken(Problem),
+    InvalidToken(Box<Problem>),
     /// A bearer token arrived but no identity provider is configured.
     #[error("no identity provider is configured")]
     NoIdentityProvider,
@@ -41,17 +41,36 @@ pub(crate) enum GatewayError {
 impl GatewayError {
     fn problem(&self) -> Problem {
         match self {
-            GatewayError::RouteNotFound => Problem::new(StatusCode::NOT_FOUND, "route_not_found", "接口不存在"),
-            GatewayError::BadPath => Problem::bad_request("bad_path", "dot segments and encoded slashes are not allowed in paths"),
+            GatewayError::RouteNotFound => {
+                Problem::new(StatusCode::NOT_FOUND, "route_not_found", "接口不存在")
+            }
+            GatewayError::BadPath => Problem::bad_request(
+                "bad_path",
+                "dot segments and encoded slashes are not allowed in paths",
+            ),
             GatewayError::LoginRequired => Problem::unauthorized("login required"),
-            GatewayError::InvalidToken(problem) => problem.clone(),
-            GatewayError::NoIdentityProvider => Problem::new(StatusCode::UNAUTHORIZED, "no_identity_provider", "需要登录")
-                .with_detail("no identity provider is configured; bearer tokens cannot be verified"),
-            GatewayError::RequestBody => Problem::bad_request("request_body_error", "the request body could not be read"),
-            GatewayError::UpstreamUnavailable(name) => Problem::new(StatusCode::BAD_GATEWAY, "upstream_unavailable", "上游服务不可用")
-                .with_detail(format!("the {name} service could not be reached")),
-            GatewayError::UpstreamTimeout(name) => Problem::new(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", "上游服务超时")
-                .with_detail(format!("the {name} service did not answer in time")),
+            GatewayError::InvalidToken(problem) => (**problem).clone(),
+            GatewayError::NoIdentityProvider => {
+                Problem::new(StatusCode::UNAUTHORIZED, "no_identity_provider", "需要登录")
+                    .with_detail(
+                        "no identity provider is configured; bearer tokens cannot be verified",
+                    )
+            }
+            GatewayError::RequestBody => {
+                Problem::bad_request("request_body_error", "the request body could not be read")
+            }
+            GatewayError::UpstreamUnavailable(name) => Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "upstream_unavailable",
+                "上游服务不可用",
+            )
+            .with_detail(format!("the {name} service could not be reached")),
+            GatewayError::UpstreamTimeout(name) => Problem::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "上游服务超时",
+            )
+            .with_detail(format!("the {name} service did not answer in time")),
             GatewayError::Unexpected(_) => Problem::internal(),
         }
     }
@@ -76,9 +95,9 @@ impl ResponseError for GatewayError {
         match self {
             GatewayError::RouteNotFound => StatusCode::NOT_FOUND,
             GatewayError::BadPath | GatewayError::RequestBody => StatusCode::BAD_REQUEST,
-            GatewayError::LoginRequired | GatewayError::InvalidToken(_) | GatewayError::NoIdentityProvider => {
-                StatusCode::UNAUTHORIZED
-            }
+            GatewayError::LoginRequired
+            | GatewayError::InvalidToken(_)
+            | GatewayError::NoIdentityProvider => StatusCode::UNAUTHORIZED,
             GatewayError::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
             GatewayError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             GatewayError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -91,9 +110,10 @@ impl ResponseError for GatewayError {
         problem.status = self.status_code().as_u16();
         let mut response = problem.error_response();
         if let Some(challenge) = self.challenge() {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static(challenge));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static(challenge),
+            );
         }
         response
     }

@@ -71,8 +71,14 @@ pub(crate) async fn forward(
     copy_end_to_end(req.headers(), headers, REPLACED_REQUEST_HEADERS);
     set_forwarding_headers(&req, &ctx, headers)?;
     if let Some(principal) = &principal {
-        let signed = state.internal_key.sign(principal).context("Failed to sign the forwarded principal")?;
-        headers.insert(HeaderName::from_static(PRINCIPAL_HEADER), header_value(signed)?);
+        let signed = state
+            .internal_key
+            .sign(principal)
+            .context("Failed to sign the forwarded principal")?;
+        headers.insert(
+            HeaderName::from_static(PRINCIPAL_HEADER),
+            header_value(signed)?,
+        );
     }
 
     let sent = match content_length(req.headers()) {
@@ -81,7 +87,10 @@ pub(crate) async fn forward(
         None => forwarded.send_stream(payload).await,
     };
     let response = sent.map_err(|e| send_error(e, upstream))?;
-    tracing::debug!(http.upstream_status = response.status().as_u16(), "upstream answered");
+    tracing::debug!(
+        http.upstream_status = response.status().as_u16(),
+        "upstream answered"
+    );
 
     let mut builder = HttpResponse::build(response.status());
     for (name, value) in end_to_end(response.headers(), &["content-length"]) {
@@ -102,12 +111,17 @@ fn upstream_url(base: &Url, uri: &Uri) -> String {
 /// Hop-by-hop headers (RFC 9110 §7.6.1) plus the headers named in `Connection`.
 fn is_hop_by_hop(name: &HeaderName, connection_listed: &[String]) -> bool {
     let name = name.as_str();
-    matches!(name, "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade")
-        || name.starts_with("proxy-")
+    matches!(
+        name,
+        "connection" | "keep-alive" | "te" | "trailer" | "transfer-encoding" | "upgrade"
+    ) || name.starts_with("proxy-")
         || connection_listed.iter().any(|listed| listed == name)
 }
 
-fn end_to_end<'a>(from: &'a HeaderMap, skip: &'a [&str]) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> {
+fn end_to_end<'a>(
+    from: &'a HeaderMap,
+    skip: &'a [&str],
+) -> impl Iterator<Item = (&'a HeaderName, &'a HeaderValue)> {
     let connection_listed: Vec<String> = from
         .get_all(header::CONNECTION)
         .filter_map(|v| v.to_str().ok())
@@ -115,8 +129,9 @@ fn end_to_end<'a>(from: &'a HeaderMap, skip: &'a [&str]) -> impl Iterator<Item =
         .map(|token| token.trim().to_ascii_lowercase())
         .filter(|token| !token.is_empty())
         .collect();
-    from.iter()
-        .filter(move |(name, _)| !is_hop_by_hop(name, &connection_listed) && !skip.contains(&name.as_str()))
+    from.iter().filter(move |(name, _)| {
+        !is_hop_by_hop(name, &connection_listed) && !skip.contains(&name.as_str())
+    })
 }
 
 fn copy_end_to_end(from: &HeaderMap, to: &mut HeaderMap, skip: &[&str]) {
@@ -125,34 +140,65 @@ fn copy_end_to_end(from: &HeaderMap, to: &mut HeaderMap, skip: &[&str]) {
     }
 }
 
-fn set_forwarding_headers(req: &HttpRequest, ctx: &RequestContext, headers: &mut HeaderMap) -> Result<(), GatewayError> {
+fn set_forwarding_headers(
+    req: &HttpRequest,
+    ctx: &RequestContext,
+    headers: &mut HeaderMap,
+) -> Result<(), GatewayError> {
     // Append the peer to any chain a proxy in front of the gateway started; services that
     // need the client address read the last entry the gateway added.
     if let Some(peer) = req.peer_addr() {
         let xff = HeaderName::from_static("x-forwarded-for");
-        let mut chain: Vec<String> = headers.get_all(&xff).filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
+        let mut chain: Vec<String> = headers
+            .get_all(&xff)
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
         chain.push(peer.ip().to_string());
         headers.insert(xff, header_value(chain.join(", "))?);
     }
     // The gateway's own connection, not a caller-supplied header, decides the scheme.
-    let proto = if req.app_config().secure() { "https" } else { "http" };
-    headers.insert(HeaderName::from_static("x-forwarded-proto"), HeaderValue::from_static(proto));
+    let proto = if req.app_config().secure() {
+        "https"
+    } else {
+        "http"
+    };
+    headers.insert(
+        HeaderName::from_static("x-forwarded-proto"),
+        HeaderValue::from_static(proto),
+    );
     if let Some(host) = req.headers().get(header::HOST).cloned().or_else(|| {
-        req.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+        req.uri()
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
     }) {
         headers.insert(HeaderName::from_static("x-forwarded-host"), host);
     }
-    headers.insert(HeaderName::from_static(REQUEST_ID), header_value(ctx.request_id.clone())?);
-    headers.insert(HeaderName::from_static(TRACEPARENT), header_value(ctx.trace.header())?);
+    headers.insert(
+        HeaderName::from_static(REQUEST_ID),
+        header_value(ctx.request_id.clone())?,
+    );
+    headers.insert(
+        HeaderName::from_static(TRACEPARENT),
+        header_value(ctx.trace.header())?,
+    );
     Ok(())
 }
 
 fn header_value(value: String) -> Result<HeaderValue, GatewayError> {
-    HeaderValue::try_from(value).context("Failed to build a forwarded header").map_err(GatewayError::from)
+    HeaderValue::try_from(value)
+        .context("Failed to build a forwarded header")
+        .map_err(GatewayError::from)
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers.get(header::CONTENT_LENGTH)?.to_str().ok()?.trim().parse().ok()
+    headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 fn send_error(error: SendRequestError, upstream: &'static str) -> GatewayError {
@@ -178,7 +224,11 @@ fn send_error(error: SendRequestError, upstream: &'static str) -> GatewayError {
 
 /// Ends the response body with an error when the upstream sends nothing for `idle`: the
 /// head arrived in time, but a stalled body must not hold the caller's connection forever.
-fn idle_timeout<S>(body: S, idle: Duration, upstream: &'static str) -> impl Stream<Item = Result<Bytes, PayloadError>>
+fn idle_timeout<S>(
+    body: S,
+    idle: Duration,
+    upstream: &'static str,
+) -> impl Stream<Item = Result<Bytes, PayloadError>>
 where
     S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
 {
@@ -189,7 +239,8 @@ where
             Ok(None) => None,
             Err(_) => {
                 tracing::warn!(upstream, "upstream response body stalled");
-                let error = io::Error::new(io::ErrorKind::TimedOut, "upstream response body stalled");
+                let error =
+                    io::Error::new(io::ErrorKind::TimedOut, "upstream response body stalled");
                 Some((Err(PayloadError::Io(error)), None))
             }
         }

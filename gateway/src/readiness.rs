@@ -21,7 +21,10 @@ pub(crate) struct UpstreamProbe {
 
 impl UpstreamProbe {
     pub(crate) fn new(upstream: Upstream, base: &Url) -> Self {
-        Self { name: upstream.name(), url: format!("{}/healthz", base.as_str().trim_end_matches('/')) }
+        Self {
+            name: upstream.name(),
+            url: format!("{}/healthz", base.as_str().trim_end_matches('/')),
+        }
     }
 }
 
@@ -36,9 +39,20 @@ impl Probe for UpstreamProbe {
         // awc's client is !Send while a probe's future must be Send: run the request as a
         // local task on this worker and await its (Send) join handle.
         actix_web::rt::spawn(async move {
-            let client = awc::Client::builder().timeout(PROBE_TIMEOUT).disable_redirects().finish();
-            let response = client.get(url).send().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            anyhow::ensure!(response.status().is_success(), "answered {}", response.status());
+            let client = awc::Client::builder()
+                .timeout(PROBE_TIMEOUT)
+                .disable_redirects()
+                .finish();
+            let response = client
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "answered {}",
+                response.status()
+            );
             Ok(())
         })
         .await

@@ -16,7 +16,12 @@ pub(crate) enum Upstream {
 
 impl Upstream {
     /// Every upstream, for readiness.
-    pub(crate) const ALL: [Upstream; 4] = [Upstream::Intake, Upstream::Deadline, Upstream::Approval, Upstream::Joint];
+    pub(crate) const ALL: [Upstream; 4] = [
+        Upstream::Intake,
+        Upstream::Deadline,
+        Upstream::Approval,
+        Upstream::Joint,
+    ];
 
     /// Short name for logs and the readiness report.
     pub(crate) fn name(self) -> &'static str {
@@ -41,7 +46,11 @@ pub(crate) struct RouteRule {
 }
 
 const fn rule(prefix: &'static str, upstream: Upstream, anonymous_read: bool) -> RouteRule {
-    RouteRule { prefix, upstream, anonymous_read }
+    RouteRule {
+        prefix,
+        upstream,
+        anonymous_read,
+    }
 }
 
 /// The routing table.
@@ -92,11 +101,26 @@ mod tests {
 
     #[test]
     fn prefixes_match_whole_segments_only() {
-        assert_eq!(resolve("/api/v1/matters").unwrap().upstream, Upstream::Intake);
-        assert_eq!(resolve("/api/v1/matters/42/materials").unwrap().upstream, Upstream::Intake);
-        assert_eq!(resolve("/api/v1/calendar/2026").unwrap().upstream, Upstream::Deadline);
-        assert_eq!(resolve("/api/v1/tasks").unwrap().upstream, Upstream::Approval);
-        assert_eq!(resolve("/api/v1/routes/x").unwrap().upstream, Upstream::Joint);
+        assert_eq!(
+            resolve("/api/v1/matters").unwrap().upstream,
+            Upstream::Intake
+        );
+        assert_eq!(
+            resolve("/api/v1/matters/42/materials").unwrap().upstream,
+            Upstream::Intake
+        );
+        assert_eq!(
+            resolve("/api/v1/calendar/2026").unwrap().upstream,
+            Upstream::Deadline
+        );
+        assert_eq!(
+            resolve("/api/v1/tasks").unwrap().upstream,
+            Upstream::Approval
+        );
+        assert_eq!(
+            resolve("/api/v1/routes/x").unwrap().upstream,
+            Upstream::Joint
+        );
         assert!(resolve("/api/v1/mattersx").is_none());
         assert!(resolve("/api/v1/unknown").is_none());
         assert!(resolve("/api/v2/matters").is_none());
@@ -104,7 +128,12 @@ mod tests {
 
     #[test]
     fn dot_segments_and_encoded_slashes_are_refused() {
-        for bad in ["/api/v1/matters/../reviews", "/api/v1/matters/%2E%2e/x", "/api/v1/matters/./x", "/api/v1/matters/a%2fb"] {
+        for bad in [
+            "/api/v1/matters/../reviews",
+            "/api/v1/matters/%2E%2e/x",
+            "/api/v1/matters/./x",
+            "/api/v1/matters/a%2fb",
+        ] {
             assert!(check_path(bad).is_err(), "{bad}");
         }
         assert!(check_path("/api/v1/matters/a.b/..c").is_ok());

@@ -31,14 +31,23 @@ impl Application {
     /// Binds the listener and builds the server.
     pub async fn build(settings: GatewaySettings) -> anyhow::Result<Self> {
         let address = (settings.host.as_str(), settings.port);
-        let listener = TcpListener::bind(address)
-            .with_context(|| format!("Failed to bind the gateway to {}:{}", settings.host, settings.port))?;
-        let port = listener.local_addr().context("Failed to read the bound address")?.port();
+        let listener = TcpListener::bind(address).with_context(|| {
+            format!(
+                "Failed to bind the gateway to {}:{}",
+                settings.host, settings.port
+            )
+        })?;
+        let port = listener
+            .local_addr()
+            .context("Failed to read the bound address")?
+            .port();
 
         let readiness = Readiness(
             Upstream::ALL
                 .iter()
-                .map(|&u| Arc::new(UpstreamProbe::new(u, settings.upstreams.get(u))) as Arc<dyn Probe>)
+                .map(|&u| {
+                    Arc::new(UpstreamProbe::new(u, settings.upstreams.get(u))) as Arc<dyn Probe>
+                })
                 .collect(),
         );
         let upstream_timeout = settings.upstream_timeout;
@@ -65,6 +74,7 @@ impl Application {
                 .app_data(web::Data::new(client))
                 .configure(problem::configure_extractors)
                 .configure(move |cfg| health::configure(cfg, readiness))
+                .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 .default_service(web::to(proxy::forward))
         })

@@ -52,16 +52,28 @@ impl TestUpstream {
     }
 }
 
-/// Echoes the request; `…/slow` sleeps, `…/big` streams a large body back.
-async fn echo(req: HttpRequest, mut body: web::Payload, hits: web::Data<Arc<AtomicUsize>>) -> HttpResponse {
+/// Echoes the request; `…/slow` sleeps past any test timeout, `…/pause` for half a second,
+/// `…/big` streams a large body back.
+async fn echo(
+    req: HttpRequest,
+    mut body: web::Payload,
+    hits: web::Data<Arc<AtomicUsize>>,
+) -> HttpResponse {
     hits.fetch_add(1, Ordering::SeqCst);
     let path = req.path().to_owned();
     if path.ends_with("/slow") {
         tokio::time::sleep(Duration::from_secs(10)).await;
     }
+    if path.ends_with("/pause") {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     if path.ends_with("/big") {
-        let chunks = futures::stream::iter((0..BIG / CHUNK).map(|_| Ok::<_, std::io::Error>(web::Bytes::from(vec![b'x'; CHUNK]))));
-        return HttpResponse::Ok().content_type("application/octet-stream").streaming(chunks);
+        let chunks = futures::stream::iter(
+            (0..BIG / CHUNK).map(|_| Ok::<_, std::io::Error>(web::Bytes::from(vec![b'x'; CHUNK]))),
+        );
+        return HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .streaming(chunks);
     }
     let mut body_len = 0;
     while let Some(chunk) = body.next().await {
@@ -115,7 +127,10 @@ pub async fn spawn_upstream() -> TestUpstream {
     .unwrap();
     let port = server.addrs()[0].port();
     actix_web::rt::spawn(server.run());
-    TestUpstream { url: Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(), hits }
+    TestUpstream {
+        url: Url::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+        hits,
+    }
 }
 
 /// A URL nothing listens on.
@@ -136,7 +151,11 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { upstream_timeout: Duration::from_secs(5), with_dev_issuer: true, joint_unreachable: false }
+        Self {
+            upstream_timeout: Duration::from_secs(5),
+            with_dev_issuer: true,
+            joint_unreachable: false,
+        }
     }
 }
 
@@ -159,12 +178,19 @@ pub fn install_crypto_provider() {
 }
 
 pub fn temp_key_file() -> PathBuf {
-    std::env::temp_dir().join(format!("govhall-gateway-test-{}", uuid::Uuid::new_v4())).join("dev-issuer.key")
+    std::env::temp_dir()
+        .join(format!("govhall-gateway-test-{}", uuid::Uuid::new_v4()))
+        .join("dev-issuer.key")
 }
 
 pub fn test_openapi() -> utoipa::openapi::OpenApi {
     utoipa::openapi::OpenApiBuilder::new()
-        .info(utoipa::openapi::InfoBuilder::new().title("govhall test spec").version("9.9.9").build())
+        .info(
+            utoipa::openapi::InfoBuilder::new()
+                .title("govhall test spec")
+                .version("9.9.9")
+                .build(),
+        )
         .build()
 }
 
@@ -178,7 +204,11 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let internal_key = InternalKey::new(vec![42u8; 32]);
     let key_file = temp_key_file();
     let dev_issuer = DevIssuer::load_or_create(&key_file).unwrap();
-    let joint = if options.joint_unreachable { closed_url() } else { upstream.url.clone() };
+    let joint = if options.joint_unreachable {
+        closed_url()
+    } else {
+        upstream.url.clone()
+    };
     let settings = GatewaySettings {
         host: "127.0.0.1".into(),
         port: 0,
@@ -197,7 +227,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
-    let client = awc::Client::builder().timeout(Duration::from_secs(20)).disable_redirects().finish();
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .disable_redirects()
+        .finish();
     TestApp {
         address,
         upstream,
@@ -226,14 +259,19 @@ impl TestApp {
 
     /// A bearer token for `principal` from the gateway's development issuer.
     pub fn token_for(&self, principal: &Principal) -> String {
-        self.dev_issuer.mint(principal, Duration::from_secs(600)).unwrap()
+        self.dev_issuer
+            .mint(principal, Duration::from_secs(600))
+            .unwrap()
     }
 
     /// The development issuer's secret, read back from its key file.
     pub fn dev_secret(&self) -> Vec<u8> {
         let hex = std::fs::read_to_string(&self.key_file).unwrap();
         let hex = hex.trim();
-        (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect()
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
     }
 }
 
@@ -256,23 +294,41 @@ pub fn reviewer() -> Principal {
 }
 
 pub fn citizen() -> Principal {
-    Principal { sub: "citizen-1".into(), kind: PrincipalKind::Citizen, roles: vec![], division: None, department: None }
+    Principal {
+        sub: "citizen-1".into(),
+        kind: PrincipalKind::Citizen,
+        roles: vec![],
+        division: None,
+        department: None,
+    }
 }
 
 /// Reads an echo response.
-pub async fn echo_of(mut response: awc::ClientResponse<impl futures::Stream<Item = Result<web::Bytes, awc::error::PayloadError>> + Unpin>) -> Echo {
+pub async fn echo_of(
+    mut response: awc::ClientResponse<
+        impl futures::Stream<Item = Result<web::Bytes, awc::error::PayloadError>> + Unpin,
+    >,
+) -> Echo {
     assert_eq!(response.status(), 200, "expected the upstream's echo");
     response.json::<Echo>().await.unwrap()
 }
 
 /// Reads a problem+json response and checks its status and code.
 pub async fn assert_problem(
-    mut response: awc::ClientResponse<impl futures::Stream<Item = Result<web::Bytes, awc::error::PayloadError>> + Unpin>,
+    mut response: awc::ClientResponse<
+        impl futures::Stream<Item = Result<web::Bytes, awc::error::PayloadError>> + Unpin,
+    >,
     status: u16,
     code: &str,
 ) -> govhall_web::Problem {
     assert_eq!(response.status().as_u16(), status);
-    let content_type = response.headers().get("content-type").unwrap().to_str().unwrap().to_owned();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(content_type, "application/problem+json");
     let problem: govhall_web::Problem = response.json().await.unwrap();
     assert_eq!((problem.status, problem.code.as_str()), (status, code));

@@ -65,11 +65,94 @@ pub async fn bus_at(kind: Kind, amqp_url: &str) -> Arc<dyn Bus> {
                 retry_max: Duration::from_millis(200),
                 ..RabbitBusConfig::default()
             };
-            Arc::new(RabbitBus::with_config(amqp_url, topology(), config))
+            let topology = topology();
+            let rabbit = RabbitBus::with_config(amqp_url, topology.clone(), config);
+            let cleanup = DeleteQueues {
+                url: amqp_url.to_owned(),
+                topology,
+            };
+            Arc::new(WithCleanup {
+                inner: Arc::new(rabbit),
+                _cleanup: cleanup,
+            })
         }
     };
     bus.declare().await.unwrap();
     bus
+}
+
+/// Deletes a test's queues when dropped (also when the test panicked), so the broker does
+/// not keep hundreds of idle quorum queues, and their file descriptors, for `x-expires`.
+struct DeleteQueues {
+    url: String,
+    topology: Topology,
+}
+
+impl Drop for DeleteQueues {
+    fn drop(&mut self) {
+        let (url, topology) = (self.url.clone(), self.topology.clone());
+        // Drop cannot await: delete on a thread with a runtime of its own and wait for it.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime
+                .block_on(delete_queues(&url, &topology))
+                .map_err(std::io::Error::other)
+        })
+        .join();
+    }
+}
+
+async fn delete_queues(url: &str, topology: &Topology) -> lapin::Result<()> {
+    let connection =
+        lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await?;
+    let channel = connection.create_channel().await?;
+    for subscription in govhall_contracts::topology::SUBSCRIPTIONS {
+        for queue in [
+            topology.queue(subscription.service),
+            topology.dead_letter_queue(subscription.service),
+        ] {
+            let options = lapin::options::QueueDeleteOptions::default();
+            channel.queue_delete(queue.as_str().into(), options).await?;
+        }
+    }
+    // The auto-delete exchanges go with their last binding.
+    connection.close(200, "test over".into()).await
+}
+
+/// A bus that deletes its queues once the test drops it.
+struct WithCleanup {
+    inner: Arc<dyn Bus>,
+    _cleanup: DeleteQueues,
+}
+
+#[async_trait]
+impl Bus for WithCleanup {
+    async fn declare(&self) -> Result<(), BusError> {
+        self.inner.declare().await
+    }
+    async fn publish(&self, messages: &[Envelope]) -> Vec<Result<(), BusError>> {
+        self.inner.publish(messages).await
+    }
+    fn consume(
+        &self,
+        service: &str,
+        handler: Arc<dyn govhall_bus::Handler>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        self.inner.consume(service, handler, shutdown)
+    }
+    async fn ready(&self) -> Result<(), BusError> {
+        self.inner.ready().await
+    }
+    async fn take_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<Envelope>, BusError> {
+        self.inner.take_dead_letters(service, max).await
+    }
 }
 
 /// A fresh, migrated database with an extra `effect` table that handlers write to.
