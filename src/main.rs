@@ -116,7 +116,9 @@ fn main() -> anyhow::Result<()> {
         govhall_telemetry::LogFormat::Text
     };
     govhall_telemetry::init(format, &settings.log.level);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli.command.unwrap_or(Command::Standalone), settings))
 }
 
@@ -129,11 +131,22 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             print!("{}", openapi::merged_json()?);
             Ok(())
         }
-        Command::Token { kind, sub, role, division, department, ttl } => {
+        Command::Token {
+            kind,
+            sub,
+            role,
+            division,
+            department,
+            ttl,
+        } => {
             if settings.dev_issuer.enabled == Some(false) {
-                bail!("the development issuer is disabled (GOVHALL_DEV_ISSUER__ENABLED=false); tokens come from the identity provider");
+                bail!(
+                    "the development issuer is disabled (GOVHALL_DEV_ISSUER__ENABLED=false); tokens come from the identity provider"
+                );
             }
-            let issuer = govhall_gateway::dev_issuer::DevIssuer::load_or_create(&settings.dev_issuer_key_file())?;
+            let issuer = govhall_gateway::dev_issuer::DevIssuer::load_or_create(
+                &settings.dev_issuer_key_file(),
+            )?;
             let principal = Principal {
                 sub,
                 kind: match kind {
@@ -205,16 +218,25 @@ fn internal_key(settings: &Settings) -> anyhow::Result<InternalKey> {
     Ok(InternalKey::new(key.expose_secret().as_bytes().to_vec()))
 }
 
-async fn serve(service: ServiceName, settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
+async fn serve(
+    service: ServiceName,
+    settings: Settings,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let key = internal_key(&settings)?;
     if service == ServiceName::Gateway {
         let upstream = |name: &str, url: &Option<String>| -> anyhow::Result<url::Url> {
-            let url = url.as_deref().with_context(|| format!("GOVHALL_UPSTREAMS__{} is required", name.to_uppercase()))?;
-            url.parse().with_context(|| format!("GOVHALL_UPSTREAMS__{} is not a URL", name.to_uppercase()))
+            let url = url.as_deref().with_context(|| {
+                format!("GOVHALL_UPSTREAMS__{} is required", name.to_uppercase())
+            })?;
+            url.parse()
+                .with_context(|| format!("GOVHALL_UPSTREAMS__{} is not a URL", name.to_uppercase()))
         };
         let u = &settings.upstreams;
         let dev_issuer = if settings.dev_issuer.enabled == Some(true) {
-            Some(govhall_gateway::dev_issuer::DevIssuer::load_or_create(&settings.dev_issuer_key_file())?)
+            Some(govhall_gateway::dev_issuer::DevIssuer::load_or_create(
+                &settings.dev_issuer_key_file(),
+            )?)
         } else {
             None
         };
@@ -233,12 +255,26 @@ async fn serve(service: ServiceName, settings: Settings, shutdown: CancellationT
             openapi: openapi::merged(),
         })
         .await?;
-        println!("govhall gateway listening on http://{}:{}", settings.http.host, gateway.port());
+        println!(
+            "govhall gateway listening on http://{}:{}",
+            settings.http.host,
+            gateway.port()
+        );
         return gateway.run_until_stopped(shutdown).await;
     }
-    let url = settings.bus.url.as_ref().context("GOVHALL_BUS__URL is required by `serve` (amqp://…)")?;
-    let bus: Arc<dyn Bus> = Arc::new(RabbitBus::new(url.expose_secret().to_owned(), topology(&settings)));
-    let deps = SharedDeps { bus, internal_key: key };
+    let url = settings
+        .bus
+        .url
+        .as_ref()
+        .context("GOVHALL_BUS__URL is required by `serve` (amqp://…)")?;
+    let bus: Arc<dyn Bus> = Arc::new(RabbitBus::new(
+        url.expose_secret().to_owned(),
+        topology(&settings),
+    ));
+    let deps = SharedDeps {
+        bus,
+        internal_key: key,
+    };
     let service_settings = ServiceSettings {
         host: settings.http.host.clone(),
         port: settings.http.port,
@@ -249,7 +285,11 @@ async fn serve(service: ServiceName, settings: Settings, shutdown: CancellationT
     macro_rules! run_service {
         ($krate:ident) => {{
             let app = $krate::Application::build(service_settings, deps).await?;
-            println!("govhall {name} listening on http://{}:{}", settings.http.host, app.port());
+            println!(
+                "govhall {name} listening on http://{}:{}",
+                settings.http.host,
+                app.port()
+            );
             app.run_until_stopped(shutdown).await
         }};
     }
@@ -263,7 +303,12 @@ async fn serve(service: ServiceName, settings: Settings, shutdown: CancellationT
 }
 
 async fn migrate(service: Option<ServiceName>, settings: &Settings) -> anyhow::Result<()> {
-    let all = [ServiceName::Intake, ServiceName::Deadline, ServiceName::Approval, ServiceName::Joint];
+    let all = [
+        ServiceName::Intake,
+        ServiceName::Deadline,
+        ServiceName::Approval,
+        ServiceName::Joint,
+    ];
     let chosen: Vec<ServiceName> = match service {
         Some(ServiceName::Gateway) => bail!("the gateway has no database"),
         Some(s) => vec![s],

@@ -137,12 +137,21 @@ impl Settings {
     /// Checks what types cannot, naming the key.
     fn validate(&self) -> anyhow::Result<()> {
         if !matches!(self.log.format.as_str(), "text" | "json") {
-            bail!("GOVHALL_LOG__FORMAT must be `text` or `json`, not `{}`", self.log.format);
+            bail!(
+                "GOVHALL_LOG__FORMAT must be `text` or `json`, not `{}`",
+                self.log.format
+            );
         }
         if self.bus.delivery_limit == 0 {
             bail!("GOVHALL_BUS__DELIVERY_LIMIT must be at least 1");
         }
-        if self.bus.prefix.is_empty() || !self.bus.prefix.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        if self.bus.prefix.is_empty()
+            || !self
+                .bus
+                .prefix
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
             bail!("GOVHALL_BUS__PREFIX must be non-empty ASCII letters, digits, '.', '_' or '-'");
         }
         if let Some(key) = &self.internal_key
@@ -158,7 +167,10 @@ impl Settings {
 
     /// The key file of the development issuer.
     pub fn dev_issuer_key_file(&self) -> PathBuf {
-        self.dev_issuer.key_file.clone().unwrap_or_else(|| self.data_dir.join("dev-issuer.key"))
+        self.dev_issuer
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("dev-issuer.key"))
     }
 
     /// The database URL of `service`, or a setting error naming the key.
@@ -170,13 +182,17 @@ impl Settings {
             "joint" => &self.database.joint,
             other => bail!("unknown service {other}"),
         };
-        url.clone().with_context(|| format!("GOVHALL_DATABASE__{} is required", service.to_uppercase()))
+        url.clone()
+            .with_context(|| format!("GOVHALL_DATABASE__{} is required", service.to_uppercase()))
     }
 
     /// The standalone database URL of `service` (a SQLite file under `data_dir`) unless set.
     pub fn standalone_database_url(&self, service: &str) -> anyhow::Result<String> {
         self.database_url(service).or_else(|_| {
-            Ok(format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{service}.db")).display()))
+            Ok(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join(format!("{service}.db")).display()
+            ))
         })
     }
 }

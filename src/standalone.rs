@@ -14,12 +14,19 @@ use crate::{openapi, settings::Settings, topology};
 
 /// Runs everything until `shutdown`.
 pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("cannot create the data folder {}", settings.data_dir.display()))?;
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            settings.data_dir.display()
+        )
+    })?;
     let bus: Arc<dyn Bus> = Arc::new(MemoryBus::new(topology(&settings)));
     // The key never leaves the process: a fresh random one per start.
     let key = InternalKey::new(random_key());
-    let deps = SharedDeps { bus, internal_key: key.clone() };
+    let deps = SharedDeps {
+        bus,
+        internal_key: key.clone(),
+    };
     let service = |name: &str| -> anyhow::Result<ServiceSettings> {
         Ok(ServiceSettings {
             host: "127.0.0.1".into(),
@@ -32,9 +39,12 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
     let deadline = govhall_deadline::Application::build(service("deadline")?, deps.clone()).await?;
     let approval = govhall_approval::Application::build(service("approval")?, deps.clone()).await?;
     let joint = govhall_joint::Application::build(service("joint")?, deps.clone()).await?;
-    let loopback = |port: u16| -> anyhow::Result<url::Url> { Ok(format!("http://127.0.0.1:{port}").parse()?) };
+    let loopback =
+        |port: u16| -> anyhow::Result<url::Url> { Ok(format!("http://127.0.0.1:{port}").parse()?) };
     let dev_issuer = if settings.dev_issuer.enabled != Some(false) {
-        Some(govhall_gateway::dev_issuer::DevIssuer::load_or_create(&settings.dev_issuer_key_file())?)
+        Some(govhall_gateway::dev_issuer::DevIssuer::load_or_create(
+            &settings.dev_issuer_key_file(),
+        )?)
     } else {
         None
     };
@@ -53,7 +63,11 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
         openapi: openapi::merged(),
     })
     .await?;
-    println!("govhall standalone listening on http://{}:{}", settings.http.host, gateway.port());
+    println!(
+        "govhall standalone listening on http://{}:{}",
+        settings.http.host,
+        gateway.port()
+    );
     let tasks = vec![
         tokio::spawn(intake.run_until_stopped(shutdown.clone())),
         tokio::spawn(deadline.run_until_stopped(shutdown.clone())),

@@ -6,7 +6,9 @@ use std::process::Command;
 
 fn govhall(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_govhall"));
-    cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -18,14 +20,24 @@ fn the_committed_openapi_file_matches_the_code() {
     let out = govhall(&["openapi"], &[]);
     assert!(out.status.success());
     let generated = String::from_utf8(out.stdout).unwrap();
-    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json")).unwrap_or_default();
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
     assert!(
         generated == committed,
         "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
     );
     let spec: serde_json::Value = serde_json::from_str(&generated).unwrap();
-    for path in ["/api/v1/cases", "/api/v1/cases/{id}/acceptance", "/api/v1/tasks/{id}/opinion", "/api/v1/clocks"] {
-        assert!(spec["paths"][path].is_object(), "{path} missing from the spec");
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/cases/{id}/acceptance",
+        "/api/v1/tasks/{id}/opinion",
+        "/api/v1/clocks",
+    ] {
+        assert!(
+            spec["paths"][path].is_object(),
+            "{path} missing from the spec"
+        );
     }
 }
 
@@ -36,7 +48,13 @@ fn a_malformed_setting_is_refused_naming_its_key() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("GOVHALL_BUS__DELIVERY_LIMIT"));
     let out = govhall(&["openapi"], &[("GOVHALL_HTTP__PORT", "not-a-port")]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("port"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .to_lowercase()
+            .contains("port"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -50,10 +68,23 @@ fn serve_without_the_internal_key_is_refused_naming_the_key() {
 fn token_is_refused_when_the_development_issuer_is_disabled() {
     let dir = std::env::temp_dir().join(format!("govhall-cli-{}", uuid::Uuid::new_v4().simple()));
     let dir = dir.to_str().unwrap();
-    let refused = govhall(&["token", "--role", "window-clerk"], &[("GOVHALL_DEV_ISSUER__ENABLED", "false"), ("GOVHALL_DATA_DIR", dir)]);
+    let refused = govhall(
+        &["token", "--role", "window-clerk"],
+        &[
+            ("GOVHALL_DEV_ISSUER__ENABLED", "false"),
+            ("GOVHALL_DATA_DIR", dir),
+        ],
+    );
     assert!(!refused.status.success());
-    let minted = govhall(&["token", "--role", "window-clerk", "--division", "320102"], &[("GOVHALL_DATA_DIR", dir)]);
-    assert!(minted.status.success(), "{}", String::from_utf8_lossy(&minted.stderr));
+    let minted = govhall(
+        &["token", "--role", "window-clerk", "--division", "320102"],
+        &[("GOVHALL_DATA_DIR", dir)],
+    );
+    assert!(
+        minted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&minted.stderr)
+    );
     let token = String::from_utf8(minted.stdout).unwrap();
     assert_eq!(token.trim().split('.').count(), 3, "a JWT");
 }

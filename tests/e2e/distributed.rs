@@ -19,25 +19,49 @@ impl Cluster {
         let tokens = Tokens::new(&dir);
         let prefix = govhall_test_support::unique_prefix();
         let mut env = vec![
-            ("GOVHALL_BUS__URL".to_owned(), govhall_test_support::amqp_url()),
+            (
+                "GOVHALL_BUS__URL".to_owned(),
+                govhall_test_support::amqp_url(),
+            ),
             ("GOVHALL_BUS__PREFIX".to_owned(), prefix),
-            ("GOVHALL_BUS__QUEUE_EXPIRES_MS".to_owned(), "600000".to_owned()),
-            ("GOVHALL_INTERNAL_KEY".to_owned(), format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple())),
+            (
+                "GOVHALL_BUS__QUEUE_EXPIRES_MS".to_owned(),
+                "60000".to_owned(),
+            ),
+            (
+                "GOVHALL_INTERNAL_KEY".to_owned(),
+                format!(
+                    "{}{}",
+                    uuid::Uuid::new_v4().simple(),
+                    uuid::Uuid::new_v4().simple()
+                ),
+            ),
             ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
             ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
             ("GOVHALL_DEV_ISSUER__ENABLED".to_owned(), "true".to_owned()),
-            ("GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(), tokens.key_file.display().to_string()),
+            (
+                "GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(),
+                tokens.key_file.display().to_string(),
+            ),
         ];
         for service in ["intake", "deadline", "approval", "joint"] {
             let url = govhall_test_support::fresh_postgres_url().await.unwrap();
             env.push((format!("GOVHALL_DATABASE__{}", service.to_uppercase()), url));
         }
-        Self { env, tokens, procs: Vec::new(), gateway: None }
+        Self {
+            env,
+            tokens,
+            procs: Vec::new(),
+            gateway: None,
+        }
     }
 
     async fn start(&mut self, service: &str) {
         let proc = spawn(service, &["serve", service], &self.env).await;
-        self.env.push((format!("GOVHALL_UPSTREAMS__{}", service.to_uppercase()), proc.url.clone()));
+        self.env.push((
+            format!("GOVHALL_UPSTREAMS__{}", service.to_uppercase()),
+            proc.url.clone(),
+        ));
         self.procs.push(proc);
     }
 
@@ -53,7 +77,11 @@ impl Cluster {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[actix_web::test]
@@ -69,7 +97,10 @@ async fn a_case_goes_through_every_service_as_separate_processes_on_postgres_and
     flow::refusals(&api, &cluster.tokens).await;
     for proc in cluster.procs.drain(..) {
         let name = proc.name.clone();
-        assert!(proc.terminate().await.success(), "{name} exits 0 on SIGTERM");
+        assert!(
+            proc.terminate().await.success(),
+            "{name} exits 0 on SIGTERM"
+        );
     }
 }
 
@@ -82,18 +113,30 @@ async fn services_started_late_pick_up_the_messages_waiting_for_them() {
     let late = ["deadline", "approval", "joint"];
     for service in late {
         let port = free_port();
-        cluster.env.push((format!("GOVHALL_UPSTREAMS__{}", service.to_uppercase()), format!("http://127.0.0.1:{port}")));
+        cluster.env.push((
+            format!("GOVHALL_UPSTREAMS__{}", service.to_uppercase()),
+            format!("http://127.0.0.1:{port}"),
+        ));
     }
     cluster.start_gateway().await;
     let api = cluster.api();
     let id = flow::submit_and_accept(&api, &cluster.tokens, "citizen-d2", flow::SINGLE).await;
     for service in late {
         let key = format!("GOVHALL_UPSTREAMS__{}", service.to_uppercase());
-        let url = cluster.env.iter().rev().find(|(k, _)| *k == key).unwrap().1.clone();
+        let url = cluster
+            .env
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .unwrap()
+            .1
+            .clone();
         let port = url.rsplit(':').next().unwrap().to_owned();
         let mut env = cluster.env.clone();
         env.push(("GOVHALL_HTTP__PORT".to_owned(), port));
-        cluster.procs.push(spawn(service, &["serve", service], &env).await);
+        cluster
+            .procs
+            .push(spawn(service, &["serve", service], &env).await);
     }
     flow::review_and_complete(&api, &cluster.tokens, "citizen-d2", &id, &["320102-SCJGJ"]).await;
 }

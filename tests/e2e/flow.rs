@@ -14,32 +14,71 @@ pub async fn submit_and_accept(api: &Api, tokens: &Tokens, citizen: &str, matter
     let token = tokens.citizen(citizen);
     let body = json!({"matter_code": matter, "applicant": {"name": "张三", "id_number": "11010519491231002X"}});
     let key = uuid::Uuid::new_v4().to_string();
-    let created = api.post("/api/v1/cases", Some(&token), &body, &[("Idempotency-Key", &key)]).await;
+    let created = api
+        .post(
+            "/api/v1/cases",
+            Some(&token),
+            &body,
+            &[("Idempotency-Key", &key)],
+        )
+        .await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.body["state"], "submitted");
-    assert_eq!(created.body["applicant"]["id_number_masked"], "110105********002X");
+    assert_eq!(
+        created.body["applicant"]["id_number_masked"],
+        "110105********002X"
+    );
     let id = created.body["id"].as_str().unwrap().to_owned();
 
     // The same request again with the same key is the same case, not a second one.
-    let again = api.post("/api/v1/cases", Some(&token), &body, &[("Idempotency-Key", &key)]).await;
+    let again = api
+        .post(
+            "/api/v1/cases",
+            Some(&token),
+            &body,
+            &[("Idempotency-Key", &key)],
+        )
+        .await;
     assert_eq!(again.status, 200, "{}", again.body);
     assert_eq!(again.body["id"], created.body["id"]);
 
     let clerk = tokens.staff("clerk-1", &[Role::WindowClerk], DIVISION, None);
-    let accepted = api.post(&format!("/api/v1/cases/{id}/acceptance"), Some(&clerk), &json!({"version": 1}), &[]).await;
+    let accepted = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&clerk),
+            &json!({"version": 1}),
+            &[],
+        )
+        .await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
     assert_eq!(accepted.body["state"], "accepted");
     id
 }
 
 /// Every department of the case approves; then the case completes and every clock stops.
-pub async fn review_and_complete(api: &Api, tokens: &Tokens, citizen: &str, id: &str, departments: &[&str]) {
+pub async fn review_and_complete(
+    api: &Api,
+    tokens: &Tokens,
+    citizen: &str,
+    id: &str,
+    departments: &[&str],
+) {
     for dept in departments {
-        let reviewer = tokens.staff(&format!("reviewer-{dept}"), &[Role::Reviewer], DIVISION, Some(dept));
+        let reviewer = tokens.staff(
+            &format!("reviewer-{dept}"),
+            &[Role::Reviewer],
+            DIVISION,
+            Some(dept),
+        );
         let inbox = api
-            .wait_for(&format!("/api/v1/tasks?case_id={id}"), Some(&reviewer), 60, "the review task", |r| {
-                r.status == 200 && r.body["items"].as_array().is_some_and(|a| !a.is_empty())
-            })
+            .wait_for(
+                &format!("/api/v1/tasks?case_id={id}"),
+                Some(&reviewer),
+                60,
+                "the review task",
+                |r| r.status == 200 && r.body["items"].as_array().is_some_and(|a| !a.is_empty()),
+            )
             .await;
         let task_id = inbox.body["items"][0]["id"].as_str().unwrap().to_owned();
         let opinion = api
@@ -55,24 +94,46 @@ pub async fn review_and_complete(api: &Api, tokens: &Tokens, citizen: &str, id: 
     }
     let token = tokens.citizen(citizen);
     let done = api
-        .wait_for(&format!("/api/v1/cases/{id}"), Some(&token), 60, "the case to complete", |r| r.body["state"] == "completed")
+        .wait_for(
+            &format!("/api/v1/cases/{id}"),
+            Some(&token),
+            60,
+            "the case to complete",
+            |r| r.body["state"] == "completed",
+        )
         .await;
     assert_eq!(done.body["outcome"], "approved");
-    assert!(done.body["due_at"].is_string(), "the processing due time reached the case: {}", done.body);
+    assert!(
+        done.body["due_at"].is_string(),
+        "the processing due time reached the case: {}",
+        done.body
+    );
 
     let supervisor = tokens.staff("clerk-2", &[Role::WindowClerk], DIVISION, None);
     let clocks = api
-        .wait_for(&format!("/api/v1/clocks?case_id={id}"), Some(&supervisor), 60, "every clock to stop", |r| {
-            let items = r.body["items"].as_array().cloned().unwrap_or_default();
-            kinds(&items).len() == 3 && items.iter().all(|c| c["state"] == "stopped")
-        })
+        .wait_for(
+            &format!("/api/v1/clocks?case_id={id}"),
+            Some(&supervisor),
+            60,
+            "every clock to stop",
+            |r| {
+                let items = r.body["items"].as_array().cloned().unwrap_or_default();
+                kinds(&items).len() == 3 && items.iter().all(|c| c["state"] == "stopped")
+            },
+        )
         .await;
     let items = clocks.body["items"].as_array().unwrap();
-    assert_eq!(items.iter().filter(|c| c["kind"] == "task").count(), departments.len());
+    assert_eq!(
+        items.iter().filter(|c| c["kind"] == "task").count(),
+        departments.len()
+    );
 }
 
 fn kinds(items: &[Value]) -> std::collections::BTreeSet<String> {
-    items.iter().filter_map(|c| c["kind"].as_str().map(str::to_owned)).collect()
+    items
+        .iter()
+        .filter_map(|c| c["kind"].as_str().map(str::to_owned))
+        .collect()
 }
 
 /// Failure paths that must hold on every backend.
@@ -83,7 +144,10 @@ pub async fn refusals(api: &Api, tokens: &Tokens) {
     assert!(matters.body["items"].as_array().unwrap().len() >= 2);
     let anon = api.post("/api/v1/cases", None, &json!({}), &[]).await;
     assert_eq!(anon.status, 401);
-    assert_eq!(anon.headers.get("content-type").unwrap(), "application/problem+json");
+    assert_eq!(
+        anon.headers.get("content-type").unwrap(),
+        "application/problem+json"
+    );
 
     // A wrong check digit is named by field.
     let token = tokens.citizen("citizen-bad-input");
@@ -101,18 +165,54 @@ pub async fn refusals(api: &Api, tokens: &Tokens) {
         assert_eq!(r.status, 201, "{}", r.body);
         r.body["id"].as_str().unwrap().to_owned()
     };
-    let forbidden = api.post(&format!("/api/v1/cases/{id}/acceptance"), Some(&token), &json!({}), &[]).await;
+    let forbidden = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&token),
+            &json!({}),
+            &[],
+        )
+        .await;
     assert_eq!(forbidden.status, 403);
-    let other = api.get(&format!("/api/v1/cases/{id}"), Some(&tokens.citizen("someone-else"))).await;
+    let other = api
+        .get(
+            &format!("/api/v1/cases/{id}"),
+            Some(&tokens.citizen("someone-else")),
+        )
+        .await;
     assert_eq!(other.status, 404);
 
     // A stale version is refused, and accepting twice is a conflict.
     let clerk = tokens.staff("clerk-9", &[Role::WindowClerk], DIVISION, None);
-    let stale = api.post(&format!("/api/v1/cases/{id}/acceptance"), Some(&clerk), &json!({"version": 7}), &[]).await;
+    let stale = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&clerk),
+            &json!({"version": 7}),
+            &[],
+        )
+        .await;
     assert_eq!(stale.status, 409);
     assert_eq!(stale.body["code"], "version_conflict");
-    assert_eq!(api.post(&format!("/api/v1/cases/{id}/acceptance"), Some(&clerk), &json!({}), &[]).await.status, 200);
-    let twice = api.post(&format!("/api/v1/cases/{id}/acceptance"), Some(&clerk), &json!({}), &[]).await;
+    assert_eq!(
+        api.post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&clerk),
+            &json!({}),
+            &[]
+        )
+        .await
+        .status,
+        200
+    );
+    let twice = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&clerk),
+            &json!({}),
+            &[],
+        )
+        .await;
     assert_eq!(twice.status, 409);
     assert_eq!(twice.body["code"], "invalid_state");
 }

@@ -31,8 +31,15 @@ impl Proc {
     /// Sends SIGTERM and waits for the exit status.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().unwrap();
-        std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status().unwrap();
-        tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await.expect("process did not stop on SIGTERM").unwrap()
+        std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("process did not stop on SIGTERM")
+            .unwrap()
     }
 }
 
@@ -64,7 +71,11 @@ pub async fn spawn(name: &str, args: &[&str], env: &[(String, String)]) -> Proc 
     .unwrap_or_else(|_| panic!("{name} did not start listening in time"));
     // Keep draining stdout so the child never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Proc { child, url, name: name.to_owned() }
+    Proc {
+        child,
+        url,
+        name: name.to_owned(),
+    }
 }
 
 /// A dev-token minter sharing its key file with the gateway under test.
@@ -76,14 +87,29 @@ pub struct Tokens {
 impl Tokens {
     pub fn new(dir: &Path) -> Self {
         let key_file = dir.join("dev-issuer.key");
-        Self { issuer: DevIssuer::load_or_create(&key_file).unwrap(), key_file }
+        Self {
+            issuer: DevIssuer::load_or_create(&key_file).unwrap(),
+            key_file,
+        }
     }
 
     pub fn citizen(&self, sub: &str) -> String {
-        self.mint(Principal { sub: sub.into(), kind: PrincipalKind::Citizen, roles: vec![], division: None, department: None })
+        self.mint(Principal {
+            sub: sub.into(),
+            kind: PrincipalKind::Citizen,
+            roles: vec![],
+            division: None,
+            department: None,
+        })
     }
 
-    pub fn staff(&self, sub: &str, roles: &[Role], division: &str, department: Option<&str>) -> String {
+    pub fn staff(
+        &self,
+        sub: &str,
+        roles: &[Role],
+        division: &str,
+        department: Option<&str>,
+    ) -> String {
         self.mint(Principal {
             sub: sub.into(),
             kind: PrincipalKind::Staff,
@@ -120,7 +146,12 @@ pub struct Reply {
 
 impl Api {
     pub fn new(base: &str) -> Self {
-        Self { base: base.trim_end_matches('/').to_owned(), client: awc::Client::builder().timeout(Duration::from_secs(30)).finish() }
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .finish(),
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -131,7 +162,13 @@ impl Api {
         Self::reply(req.send().await.unwrap()).await
     }
 
-    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value, headers: &[(&str, &str)]) -> Reply {
+    pub async fn post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut req = self.client.post(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -142,16 +179,36 @@ impl Api {
         Self::reply(req.send_json(body).await.unwrap()).await
     }
 
-    async fn reply(mut res: awc::ClientResponse<impl futures::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin>) -> Reply {
+    async fn reply(
+        mut res: awc::ClientResponse<
+            impl futures::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+        >,
+    ) -> Reply {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         let bytes = res.body().limit(10 << 20).await.unwrap();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())) };
-        Reply { status, body, headers }
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Reply {
+            status,
+            body,
+            headers,
+        }
     }
 
     /// Polls `path` until `done` holds for the reply, or fails after `secs` seconds.
-    pub async fn wait_for(&self, path: &str, token: Option<&str>, secs: u64, what: &str, done: impl Fn(&Reply) -> bool) -> Reply {
+    pub async fn wait_for(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        secs: u64,
+        what: &str,
+        done: impl Fn(&Reply) -> bool,
+    ) -> Reply {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             let reply = self.get(path, token).await;
@@ -159,7 +216,10 @@ impl Api {
                 return reply;
             }
             if tokio::time::Instant::now() > deadline {
-                panic!("timed out waiting for {what}; last reply {} {}", reply.status, reply.body);
+                panic!(
+                    "timed out waiting for {what}; last reply {} {}",
+                    reply.status, reply.body
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }

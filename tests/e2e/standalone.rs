@@ -11,7 +11,10 @@ async fn start() -> (Proc, Tokens, std::path::PathBuf) {
     let env = vec![
         ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
         ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
-        ("GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(), tokens.key_file.display().to_string()),
+        (
+            "GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(),
+            tokens.key_file.display().to_string(),
+        ),
     ];
     let proc = spawn("standalone", &["standalone"], &env).await;
     (proc, tokens, dir)
@@ -28,7 +31,10 @@ async fn a_case_goes_through_every_service_in_standalone_mode() {
         assert!(dir.join(format!("{service}.db")).exists(), "{service}.db");
     }
     let status = proc.terminate().await;
-    assert!(status.success(), "SIGTERM drains and exits 0, got {status:?}");
+    assert!(
+        status.success(),
+        "SIGTERM drains and exits 0, got {status:?}"
+    );
 }
 
 #[actix_web::test]
@@ -36,7 +42,14 @@ async fn a_parallel_review_concludes_when_every_department_agrees_in_standalone_
     let (proc, tokens, _dir) = start().await;
     let api = Api::new(&proc.url);
     let id = flow::submit_and_accept(&api, &tokens, "citizen-2", flow::PARALLEL).await;
-    flow::review_and_complete(&api, &tokens, "citizen-2", &id, &["320102-GTJ", "320102-ZJJ", "320102-HBJ"]).await;
+    flow::review_and_complete(
+        &api,
+        &tokens,
+        "citizen-2",
+        &id,
+        &["320102-GTJ", "320102-ZJJ", "320102-HBJ"],
+    )
+    .await;
 }
 
 #[actix_web::test]
@@ -54,7 +67,10 @@ async fn a_case_survives_a_restart_of_the_standalone_process() {
     let env = vec![
         ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
         ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
-        ("GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(), tokens.key_file.display().to_string()),
+        (
+            "GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(),
+            tokens.key_file.display().to_string(),
+        ),
     ];
     let proc = spawn("standalone-again", &["standalone"], &env).await;
     let api = Api::new(&proc.url);

@@ -53,7 +53,7 @@ impl TestUpstream {
 }
 
 /// Echoes the request; `…/slow` sleeps past any test timeout, `…/pause` for half a second,
-/// `…/big` streams a large body back.
+/// `…/big` streams a large body back, `…/stall` sends one chunk and then nothing.
 async fn echo(
     req: HttpRequest,
     mut body: web::Payload,
@@ -66,6 +66,12 @@ async fn echo(
     }
     if path.ends_with("/pause") {
         tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    if path.ends_with("/stall") {
+        let first = futures::stream::once(async {
+            Ok::<_, std::io::Error>(web::Bytes::from_static(b"partial"))
+        });
+        return HttpResponse::Ok().streaming(first.chain(futures::stream::pending()));
     }
     if path.ends_with("/big") {
         let chunks = futures::stream::iter(

@@ -218,6 +218,35 @@ async fn a_slow_upstream_is_a_504_problem_once_the_timeout_passes() {
 }
 
 #[actix_web::test]
+async fn a_response_body_that_stalls_is_cut_off_after_the_timeout() {
+    let app = spawn_app_with(Options {
+        upstream_timeout: Duration::from_millis(300),
+        ..Options::default()
+    })
+    .await;
+    // Raw HTTP/1.1: awc accepts a chunked body that ends without its last chunk as complete.
+    let mut socket = tokio::net::TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    socket
+        .write_all(b"GET /api/v1/matters/stall HTTP/1.1\r\nHost: gateway.test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut raw))
+        .await
+        .expect("the gateway closes a stalled response instead of hanging")
+        .unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(raw.contains("partial"), "{raw}");
+    assert!(
+        !raw.ends_with("0\r\n\r\n"),
+        "the body must not look complete: {raw}"
+    );
+}
+
+#[actix_web::test]
 async fn an_unknown_route_is_a_404_problem() {
     let app = spawn_app().await;
     for path in ["/api/v1/unknown", "/api/v1/mattersx", "/nothing-here"] {

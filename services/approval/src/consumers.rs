@@ -1,7 +1,10 @@
 //! Messages the approval service consumes: an accepted case opens its review.
 
 use async_trait::async_trait;
-use govhall_bus::{Handler, inbox, outbox::{self, RelayHandle}};
+use govhall_bus::{
+    Handler, inbox,
+    outbox::{self, RelayHandle},
+};
 use govhall_contracts::{
     Envelope,
     envelope::Origin,
@@ -32,7 +35,9 @@ impl Handler for ApprovalConsumer {
             return Ok(());
         }
         let event: CaseAccepted = message.decode()?;
-        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else { return Ok(()) };
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
         let review_id = Uuid::now_v7();
         let now = chrono::Utc::now().fixed_offset();
         reviews::ActiveModel {
@@ -78,7 +83,10 @@ impl Handler for ApprovalConsumer {
                 time_limit: dept.time_limit,
                 opened_at: now,
             };
-            out.push(Envelope::wrap(&opened, Origin::caused_by(SERVICE, message))?);
+            out.push(Envelope::wrap(
+                &opened,
+                Origin::caused_by(SERVICE, message),
+            )?);
         }
         outbox::enqueue(&txn, &out).await?;
         txn.commit().await?;

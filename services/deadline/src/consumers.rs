@@ -1,7 +1,10 @@
 //! Messages the deadline service consumes: clocks start and stop with the case.
 
 use async_trait::async_trait;
-use govhall_bus::{Handler, inbox, outbox::{self, RelayHandle}};
+use govhall_bus::{
+    Handler, inbox,
+    outbox::{self, RelayHandle},
+};
 use govhall_contracts::{
     Envelope,
     envelope::Origin,
@@ -17,7 +20,10 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use crate::{SERVICE, store::clocks};
 
 /// Statutory acceptance limit: 5 working days from receipt (行政许可法 art. 32).
-const ACCEPTANCE_LIMIT: TimeLimit = TimeLimit { value: 5, unit: LimitUnit::WorkingDays };
+const ACCEPTANCE_LIMIT: TimeLimit = TimeLimit {
+    value: 5,
+    unit: LimitUnit::WorkingDays,
+};
 
 /// Handles the deadline queue.
 pub struct DeadlineConsumer {
@@ -31,27 +37,77 @@ pub struct DeadlineConsumer {
 impl Handler for DeadlineConsumer {
     #[tracing::instrument(skip_all, fields(message.id = %message.message_id, message.type = %message.message_type, case.id = %message.correlation_id))]
     async fn handle(&self, message: &Envelope) -> anyhow::Result<()> {
-        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else { return Ok(()) };
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
         let mut out = Vec::new();
         if message.is::<CaseSubmitted>() {
             let e: CaseSubmitted = message.decode()?;
-            let clock = clocks::start(&txn, e.case_id, ClockKind::Acceptance, None, ACCEPTANCE_LIMIT, e.submitted_at).await?;
+            let clock = clocks::start(
+                &txn,
+                e.case_id,
+                ClockKind::Acceptance,
+                None,
+                ACCEPTANCE_LIMIT,
+                e.submitted_at,
+            )
+            .await?;
             out.push(started(&clock, ACCEPTANCE_LIMIT, message)?);
         } else if message.is::<CaseAccepted>() {
             let e: CaseAccepted = message.decode()?;
-            stop(&txn, e.case_id, Some(ClockKind::Acceptance), e.accepted_at, message, &mut out).await?;
-            let clock = clocks::start(&txn, e.case_id, ClockKind::Processing, None, e.plan.time_limit, e.accepted_at).await?;
+            stop(
+                &txn,
+                e.case_id,
+                Some(ClockKind::Acceptance),
+                e.accepted_at,
+                message,
+                &mut out,
+            )
+            .await?;
+            let clock = clocks::start(
+                &txn,
+                e.case_id,
+                ClockKind::Processing,
+                None,
+                e.plan.time_limit,
+                e.accepted_at,
+            )
+            .await?;
             out.push(started(&clock, e.plan.time_limit, message)?);
         } else if message.is::<TaskOpened>() {
             let e: TaskOpened = message.decode()?;
-            let clock = clocks::start(&txn, e.case_id, ClockKind::Task, Some(e.task_id), e.time_limit, e.opened_at).await?;
+            let clock = clocks::start(
+                &txn,
+                e.case_id,
+                ClockKind::Task,
+                Some(e.task_id),
+                e.time_limit,
+                e.opened_at,
+            )
+            .await?;
             out.push(started(&clock, e.time_limit, message)?);
         } else if message.is::<ReviewConcluded>() {
             let e: ReviewConcluded = message.decode()?;
-            stop(&txn, e.case_id, Some(ClockKind::Task), e.concluded_at, message, &mut out).await?;
+            stop(
+                &txn,
+                e.case_id,
+                Some(ClockKind::Task),
+                e.concluded_at,
+                message,
+                &mut out,
+            )
+            .await?;
         } else if message.is::<CaseDecided>() {
             let e: CaseDecided = message.decode()?;
-            stop(&txn, e.case_id, Some(ClockKind::Processing), e.decided_at, message, &mut out).await?;
+            stop(
+                &txn,
+                e.case_id,
+                Some(ClockKind::Processing),
+                e.decided_at,
+                message,
+                &mut out,
+            )
+            .await?;
         } else if message.is::<CaseCompleted>() {
             let e: CaseCompleted = message.decode()?;
             stop(&txn, e.case_id, None, e.completed_at, message, &mut out).await?;

@@ -40,11 +40,25 @@ impl Application {
             migrate(&db).await?;
         }
         let relay = Relay::new(db.clone(), deps.bus.clone());
-        let state = actix_web::web::Data::new(AppState { db: db.clone(), relay: relay.handle() });
-        let handler = Arc::new(DeadlineConsumer { db: db.clone(), relay: relay.handle() });
-        let host = ServiceHost::bind(SERVICE, &settings, db, deps, relay, Some(handler), move |cfg| {
-            cfg.app_data(state.clone()).configure(routes::configure);
-        })?;
+        let state = actix_web::web::Data::new(AppState {
+            db: db.clone(),
+            relay: relay.handle(),
+        });
+        let handler = Arc::new(DeadlineConsumer {
+            db: db.clone(),
+            relay: relay.handle(),
+        });
+        let host = ServiceHost::bind(
+            SERVICE,
+            &settings,
+            db,
+            deps,
+            relay,
+            Some(handler),
+            move |cfg| {
+                cfg.app_data(state.clone()).configure(routes::configure);
+            },
+        )?;
         Ok(Self { host })
     }
 

@@ -2,7 +2,10 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use govhall_bus::{Handler, inbox, outbox::{self, RelayHandle}};
+use govhall_bus::{
+    Handler, inbox,
+    outbox::{self, RelayHandle},
+};
 use govhall_contracts::{
     Envelope,
     envelope::Origin,
@@ -45,7 +48,9 @@ impl IntakeConsumer {
     /// yet, complete the case at once.
     async fn review_concluded(&self, message: &Envelope) -> anyhow::Result<()> {
         let event: ReviewConcluded = message.decode()?;
-        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else { return Ok(()) };
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
         let Some(case) = cases::find(&txn, event.case_id).await? else {
             anyhow::bail!("review concluded for an unknown case");
         };
@@ -64,7 +69,10 @@ impl IntakeConsumer {
             case.id,
             case.version,
             vec![
-                (cases::Column::State, Expr::value(CaseState::Completed.as_str())),
+                (
+                    cases::Column::State,
+                    Expr::value(CaseState::Completed.as_str()),
+                ),
                 (cases::Column::Outcome, Expr::value(outcome)),
                 (cases::Column::DecidedAt, Expr::value(now)),
                 (cases::Column::CompletedAt, Expr::value(now)),
@@ -76,12 +84,22 @@ impl IntakeConsumer {
             anyhow::bail!("case changed concurrently");
         }
         let decided = Envelope::wrap(
-            &CaseDecided { case_id: case.id, outcome: event.outcome, decided_at: now },
+            &CaseDecided {
+                case_id: case.id,
+                outcome: event.outcome,
+                decided_at: now,
+            },
             Origin::caused_by(SERVICE, message),
         )?;
         let mut completed_origin = Origin::caused_by(SERVICE, message);
         completed_origin.causation_id = Some(decided.message_id);
-        let completed = Envelope::wrap(&CaseCompleted { case_id: case.id, completed_at: now }, completed_origin)?;
+        let completed = Envelope::wrap(
+            &CaseCompleted {
+                case_id: case.id,
+                completed_at: now,
+            },
+            completed_origin,
+        )?;
         outbox::enqueue(&txn, &[decided, completed]).await?;
         txn.commit().await?;
         self.relay.notify();
@@ -95,7 +113,9 @@ impl IntakeConsumer {
         if event.kind != ClockKind::Processing {
             return Ok(());
         }
-        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else { return Ok(()) };
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         cases::Entity::update_many()
             .col_expr(cases::Column::DueAt, Expr::value(event.due_at))

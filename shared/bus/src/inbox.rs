@@ -33,6 +33,7 @@ use crate::migration::Inbox;
 /// Runs `effect` exactly once per `(consumer, message id)`: inside one transaction with the
 /// inbox row. Returns `Ok(true)` when the effect ran and committed, `Ok(false)` for a
 /// duplicate (nothing ran), `Err` when the effect or the database failed (nothing recorded).
+#[tracing::instrument(skip_all, fields(inbox.consumer = consumer, message.id = %message.message_id))]
 pub async fn process<F>(
     db: &DatabaseConnection,
     consumer: &str,

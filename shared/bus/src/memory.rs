@@ -5,12 +5,16 @@
 //! goes to the service's dead-letter list.
 //!
 //! Durability: an in-process queue dies with the process, so "the broker has it" means less
-//! than with RabbitMQ. While a consumer runs, `publish` therefore returns `Ok` only once every
-//! queue the message was routed to has *settled* it (handler returned `Ok`, or the message was
-//! dead-lettered); the relay marks its outbox row sent only then, and a crash before that
-//! leaves the row to be published again. When no consumer has been started for a queue the
-//! message is buffered and `Ok` is returned at once: the standalone binary starts every
-//! consumer before any relay, so only tests see this case.
+//! than with RabbitMQ. `publish` therefore returns `Ok` only once every queue the message was
+//! routed to has *settled* it (handler returned `Ok`, or the message was dead-lettered); the
+//! relay marks its outbox row sent only then, and a crash or a shutdown before that leaves
+//! the row to be published again (consumers de-duplicate through their inbox). A message
+//! routed to a queue with no consumer running waits there, and its publisher waits for it
+//! up to the settle timeout, then gets `Timeout` and its row stays in the outbox: a consumer
+//! that stopped first at shutdown cannot make another service's relay drop a message.
+//!
+//! Because of that wait, a handler must not publish through the bus itself (it would wait
+//! for its own queue); handlers write to the outbox, and the relay publishes.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::AssertUnwindSafe;
@@ -120,15 +124,53 @@ impl Inner {
 }
 
 impl Queue {
-    /// Appends a message; with no consumer running its publisher is released at once.
-    fn push(&self, mut pending: Pending) {
+    /// Appends a message; its publisher is released when it is settled.
+    fn push(&self, pending: Pending) {
+        self.enqueue(pending, false);
+    }
+
+    fn enqueue(&self, pending: Pending, front: bool) {
         let mut state = lock(&self.state);
-        if state.consumers == 0 {
-            release(&mut pending);
+        if front {
+            state.ready.push_front(pending);
+        } else {
+            state.ready.push_back(pending);
         }
-        state.ready.push_back(pending);
         drop(state);
         self.wake.notify_waiters();
+    }
+}
+
+/// A running consumer of a queue; dropping it (end, or the task aborted) unregisters it.
+struct Registration(Arc<Queue>);
+
+impl Registration {
+    fn new(queue: Arc<Queue>) -> Self {
+        lock(&queue.state).consumers += 1;
+        Self(queue)
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // Parked messages stay queued, as in a broker queue without consumers; their
+        // publishers keep waiting (and time out) rather than being told they were handled.
+        lock(&self.0.state).consumers -= 1;
+    }
+}
+
+/// A delivered, unsettled message. If its consumer task is aborted mid-handler the message
+/// goes back to the head of the queue, like an unacknowledged delivery on a lost channel.
+struct InFlight<'q> {
+    queue: &'q Queue,
+    pending: Option<Pending>,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            self.queue.enqueue(pending, true);
+        }
     }
 }
 
@@ -204,27 +246,16 @@ impl Bus for MemoryBus {
         let inner = Arc::clone(&self.inner);
         let service = service.to_owned();
         // Registered before returning, so a publish right after `consume` waits for it.
-        let registered = inner
-            .queue(&service)
-            .inspect(|queue| lock(&queue.state).consumers += 1);
+        let registered = inner.queue(&service).map(Registration::new);
         tokio::spawn(async move {
-            let queue = match registered {
-                Some(queue) => queue,
-                None => {
-                    let Some(queue) = wait_for_queue(&inner, &service, &shutdown).await else {
-                        return;
-                    };
-                    lock(&queue.state).consumers += 1;
-                    queue
-                }
+            let registration = match registered {
+                Some(registration) => registration,
+                None => match wait_for_queue(&inner, &service, &shutdown).await {
+                    Some(queue) => Registration::new(queue),
+                    None => return,
+                },
             };
-            run_consumer(&inner, &queue, handler.as_ref(), &shutdown).await;
-            let mut state = lock(&queue.state);
-            state.consumers -= 1;
-            if state.consumers == 0 {
-                // Parked messages stay queued, as in a broker queue without consumers.
-                state.ready.iter_mut().for_each(release);
-            }
+            run_consumer(&inner, &registration.0, handler.as_ref(), &shutdown).await;
         })
     }
 
@@ -292,9 +323,21 @@ async fn run_consumer(
             }
         };
         pending.deliveries += 1;
-        let outcome = AssertUnwindSafe(handler.handle(&pending.envelope))
-            .catch_unwind()
-            .await;
+        let mut in_flight = InFlight {
+            queue,
+            pending: Some(pending),
+        };
+        let outcome = match &in_flight.pending {
+            Some(pending) => {
+                AssertUnwindSafe(handler.handle(&pending.envelope))
+                    .catch_unwind()
+                    .await
+            }
+            None => continue,
+        };
+        let Some(mut pending) = in_flight.pending.take() else {
+            continue;
+        };
         let error = match outcome {
             Ok(Ok(())) => {
                 release(&mut pending);

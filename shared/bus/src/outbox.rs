@@ -17,6 +17,7 @@ use crate::migration::Outbox;
 use crate::{Bus, backoff};
 
 /// Writes `messages` to the outbox. Call it inside the transaction of the state change.
+#[tracing::instrument(skip_all, fields(outbox.messages = messages.len()))]
 pub async fn enqueue(db: &impl ConnectionTrait, messages: &[Envelope]) -> Result<(), DbErr> {
     if messages.is_empty() {
         return Ok(());
@@ -123,11 +124,17 @@ impl Relay {
         self.handle.clone()
     }
 
-    /// Publishes due rows until `shutdown`; a batch under way is finished first.
+    /// Publishes due rows until `shutdown`. A batch under way at shutdown is abandoned: its
+    /// rows stay unsent (a PostgreSQL claim rolls back) and are published again after the
+    /// restart, where the consumers' inbox drops what had already arrived.
     pub async fn run(self, shutdown: CancellationToken) {
         let mut failures = 0u32;
         while !shutdown.is_cancelled() {
-            let delay = match self.flush_batch().await {
+            let flushed = tokio::select! {
+                () = shutdown.cancelled() => return,
+                flushed = self.flush_batch() => flushed,
+            };
+            let delay = match flushed {
                 Ok(batch) if batch.sent == batch.claimed => {
                     failures = 0;
                     if batch.claimed as u64 >= self.batch_size {

@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn an_envelope_round_trips_through_its_wire_form_and_ignores_unknown_fields() {
         let case_id = Uuid::now_v7();
-        let event = CaseCompleted { case_id, completed_at: Utc::now().fixed_offset() };
+        let event = CaseCompleted {
+            case_id,
+            completed_at: Utc::now().fixed_offset(),
+        };
         let origin = Origin {
             producer: "intake",
             correlation_id: case_id,
@@ -126,7 +129,8 @@ mod tests {
             division_code: "320102".into(),
         };
         let envelope = Envelope::wrap(&event, origin).unwrap();
-        let mut json: serde_json::Value = serde_json::from_slice(&envelope.to_bytes().unwrap()).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&envelope.to_bytes().unwrap()).unwrap();
         json["payload"]["added_later"] = serde_json::json!(true);
         json["added_later"] = serde_json::json!(1);
         let back = Envelope::from_bytes(&serde_json::to_vec(&json).unwrap()).unwrap();

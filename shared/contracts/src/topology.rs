@@ -48,7 +48,10 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::APPROVAL_REVIEW_CONCLUDED,
         ],
     },
-    Subscription { service: service::APPROVAL, patterns: &[rk::INTAKE_CASE_ACCEPTED] },
+    Subscription {
+        service: service::APPROVAL,
+        patterns: &[rk::INTAKE_CASE_ACCEPTED],
+    },
     Subscription {
         service: service::JOINT,
         patterns: &[rk::INTAKE_CASE_ACCEPTED, rk::INTAKE_CASE_COMPLETED],
@@ -78,7 +81,9 @@ mod tests {
     #[test]
     fn every_published_routing_key_reaches_at_least_one_queue() {
         for key in rk::ALL {
-            let bound = SUBSCRIPTIONS.iter().any(|s| s.patterns.iter().any(|p| topic_matches(p, key)));
+            let bound = SUBSCRIPTIONS
+                .iter()
+                .any(|s| s.patterns.iter().any(|p| topic_matches(p, key)));
             assert!(bound, "{key} is published but bound to no queue");
         }
     }

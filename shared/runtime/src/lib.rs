@@ -45,7 +45,9 @@ pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     if url.starts_with("sqlite:") {
-        if let Some(path) = url.strip_prefix("sqlite://").and_then(|p| p.split('?').next())
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .and_then(|p| p.split('?').next())
             && let Some(dir) = std::path::Path::new(path).parent()
             && !dir.as_os_str().is_empty()
         {
@@ -88,7 +90,10 @@ impl ServiceHost {
     where
         F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     {
-        let readiness = Readiness(vec![Arc::new(DatabaseProbe(db.clone())), Arc::new(BusProbe(deps.bus.clone()))]);
+        let readiness = Readiness(vec![
+            Arc::new(DatabaseProbe(db.clone())),
+            Arc::new(BusProbe(deps.bus.clone())),
+        ]);
         let key = web::Data::new(deps.internal_key.clone());
         let listener = std::net::TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();
@@ -107,7 +112,15 @@ impl ServiceHost {
         .shutdown_timeout(20)
         .listen(listener)?
         .run();
-        Ok(Self { name, db, deps, relay, handler, server, port })
+        Ok(Self {
+            name,
+            db,
+            deps,
+            relay,
+            handler,
+            server,
+            port,
+        })
     }
 
     /// The bound port.
@@ -128,7 +141,9 @@ impl ServiceHost {
             loop {
                 match bus.declare().await {
                     Ok(()) => break,
-                    Err(e) => tracing::warn!(service = name, error = %e, "declaring the broker topology failed; retrying"),
+                    Err(e) => {
+                        tracing::warn!(service = name, error = %e, "declaring the broker topology failed; retrying")
+                    }
                 }
                 tokio::select! {
                     () = declare_stop.cancelled() => break,

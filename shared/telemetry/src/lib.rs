@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 //!
+//! Logs go to standard error, so that standard output carries only what a command prints.
+//!
 //! Items: [`init`], [`LogFormat`], [`TraceContext`].
 
 use rand::Rng;
@@ -16,11 +18,21 @@ pub enum LogFormat {
 
 /// Installs the global subscriber. `RUST_LOG` overrides `default_level`. Safe to call twice.
 pub fn init(format: LogFormat, default_level: &str) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Text => registry.with(fmt::layer().with_target(false)).try_init(),
-        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).try_init(),
+        LogFormat::Text => registry
+            .with(fmt::layer().with_target(false).with_writer(std::io::stderr))
+            .try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
     };
     // A second init (tests) keeps the first subscriber.
     let _ = result;
@@ -48,15 +60,25 @@ impl TraceContext {
     /// Parses a `traceparent` header; `None` when malformed (then a new root is started).
     pub fn parse(header: &str) -> Option<Self> {
         let parts: Vec<&str> = header.trim().split('-').collect();
-        let [version, trace_id, span_id, flags] = parts.as_slice() else { return None };
-        let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        let [version, trace_id, span_id, flags] = parts.as_slice() else {
+            return None;
+        };
+        let hex = |s: &str, n: usize| {
+            s.len() == n
+                && s.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        };
         if *version != "00" || !hex(trace_id, 32) || !hex(span_id, 16) || !hex(flags, 2) {
             return None;
         }
         if trace_id.bytes().all(|b| b == b'0') || span_id.bytes().all(|b| b == b'0') {
             return None;
         }
-        Some(Self { trace_id: (*trace_id).into(), span_id: (*span_id).into(), flags: (*flags).into() })
+        Some(Self {
+            trace_id: (*trace_id).into(),
+            span_id: (*span_id).into(),
+            flags: (*flags).into(),
+        })
     }
 
     /// A child span in the same trace.
@@ -96,10 +118,17 @@ mod tests {
 
     #[test]
     fn malformed_traceparents_are_refused() {
-        for bad in ["", "00-abc-def-01", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01"] {
+        for bad in [
+            "",
+            "00-abc-def-01",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        ] {
             assert!(TraceContext::parse(bad).is_none(), "{bad}");
         }
-        assert!(TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01").is_some());
+        assert!(
+            TraceContext::parse("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+                .is_some()
+        );
     }
 }

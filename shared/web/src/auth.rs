@@ -112,8 +112,18 @@ impl InternalKey {
     /// Signs a principal for forwarding (valid two minutes).
     pub fn sign(&self, principal: &Principal) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
-        let claims = Claims { principal: principal.clone(), aud: AUDIENCE.into(), iss: ISSUER.into(), exp: now + 120, iat: now };
-        Ok(jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&self.0))?)
+        let claims = Claims {
+            principal: principal.clone(),
+            aud: AUDIENCE.into(),
+            iss: ISSUER.into(),
+            exp: now + 120,
+            iat: now,
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&self.0),
+        )?)
     }
 
     /// Verifies a forwarded principal.
@@ -138,12 +148,10 @@ impl FromRequest for Principal {
 }
 
 fn principal_of(req: &HttpRequest) -> Result<Principal, Problem> {
-    let key = req
-        .app_data::<web::Data<InternalKey>>()
-        .ok_or_else(|| {
-            tracing::error!("InternalKey missing from app data");
-            Problem::internal()
-        })?;
+    let key = req.app_data::<web::Data<InternalKey>>().ok_or_else(|| {
+        tracing::error!("InternalKey missing from app data");
+        Problem::internal()
+    })?;
     let token = req
         .headers()
         .get(PRINCIPAL_HEADER)
@@ -162,7 +170,9 @@ impl FromRequest for MaybePrincipal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let result = if req.headers().contains_key(PRINCIPAL_HEADER) {
-            principal_of(req).map(|p| MaybePrincipal(Some(p))).map_err(Into::into)
+            principal_of(req)
+                .map(|p| MaybePrincipal(Some(p)))
+                .map_err(Into::into)
         } else {
             Ok(MaybePrincipal(None))
         };

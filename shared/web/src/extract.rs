@@ -29,7 +29,12 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
             .get(actix_web::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|ct| {
-                let ct = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let ct = ct
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 ct == "application/json" || ct.ends_with("+json")
             })
             .unwrap_or(false);
@@ -71,13 +76,24 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         }
         let message = inner.to_string();
         // serde reports a missing field at its parent's path; name the field itself.
-        let field = match message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+        let field = match message
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+        {
             Some(name) if path == "." => name.to_owned(),
             Some(name) => format!("{path}.{name}"),
             None => path,
         };
-        let code = if message.starts_with("missing field") { "required" } else { "invalid_type" };
-        Problem::validation(vec![FieldError { field, message: strip_position(&message), code: code.into() }])
+        let code = if message.starts_with("missing field") {
+            "required"
+        } else {
+            "invalid_type"
+        };
+        Problem::validation(vec![FieldError {
+            field,
+            message: strip_position(&message),
+            code: code.into(),
+        }])
     })
 }
 
@@ -98,7 +114,11 @@ pub fn flatten(errors: &ValidationErrors) -> Vec<FieldError> {
 
 fn walk(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {

@@ -84,7 +84,9 @@ async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
     }
 }
 
-async fn tokio_timeout(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+async fn tokio_timeout(
+    f: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
     // A probe that hangs (e.g. a half-open TCP connection) must not hang the probe endpoint.
     match actix_web::rt::time::timeout(std::time::Duration::from_secs(3), f).await {
         Ok(r) => r,

@@ -59,7 +59,11 @@ impl Problem {
 
     /// 422 with invalid fields.
     pub fn validation(errors: Vec<FieldError>) -> Self {
-        let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "请求内容有误");
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "请求内容有误",
+        );
         p.detail = Some(
             errors
                 .iter()
@@ -78,7 +82,8 @@ impl Problem {
 
     /// 404.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "资源不存在").with_detail(format!("{what} not found"))
+        Self::new(StatusCode::NOT_FOUND, "not_found", "资源不存在")
+            .with_detail(format!("{what} not found"))
     }
 
     /// 409 for a state conflict.
@@ -98,12 +103,21 @@ impl Problem {
 
     /// 500 that says nothing internal; log the cause where it is handled.
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "服务器内部错误",
+        )
     }
 
     /// 503.
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable", "服务暂不可用").with_detail(detail)
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "服务暂不可用",
+        )
+        .with_detail(detail)
     }
 
     /// The HTTP status.
@@ -151,13 +165,20 @@ pub fn json_config() -> actix_web::web::JsonConfig {
 
 /// 413.
 pub fn payload_too_large() -> Problem {
-    Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求体过大")
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "请求体过大",
+    )
 }
 
 /// `PathConfig` whose failures are problem+json.
 pub fn path_config() -> actix_web::web::PathConfig {
-    actix_web::web::PathConfig::default()
-        .error_handler(|err, _req| Problem::new(StatusCode::NOT_FOUND, "bad_path", "路径参数无效").with_detail(err.to_string()).into())
+    actix_web::web::PathConfig::default().error_handler(|err, _req| {
+        Problem::new(StatusCode::NOT_FOUND, "bad_path", "路径参数无效")
+            .with_detail(err.to_string())
+            .into()
+    })
 }
 
 /// `QueryConfig` whose failures are problem+json.

@@ -1,7 +1,7 @@
 //! Request ids (`X-Request-Id`) and W3C trace context on every request.
 
 use actix_web::{
-    Error, HttpMessage, HttpRequest, FromRequest,
+    Error, FromRequest, HttpMessage, HttpRequest,
     body::MessageBody,
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::header::{HeaderName, HeaderValue},
@@ -26,7 +26,10 @@ pub struct RequestContext {
 
 /// Middleware (`actix_web::middleware::from_fn`) that assigns the request id and trace
 /// context, runs the request inside a span carrying both, and echoes the id.
-pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let request_id = req
         .headers()
         .get(REQUEST_ID)
@@ -49,12 +52,16 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody>) -> Re
         request.id = %request_id,
         trace.id = %trace.trace_id(),
     );
-    req.extensions_mut().insert(RequestContext { request_id: request_id.clone(), trace });
+    req.extensions_mut().insert(RequestContext {
+        request_id: request_id.clone(),
+        trace,
+    });
     let span2 = span.clone();
     let mut res = next.call(req).instrument(span).await?;
     span2.record("http.status", res.status().as_u16());
     if let Ok(value) = HeaderValue::from_str(&request_id) {
-        res.headers_mut().insert(HeaderName::from_static(REQUEST_ID), value);
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID), value);
     }
     Ok(res)
 }
@@ -64,10 +71,14 @@ impl FromRequest for RequestContext {
     type Future = std::future::Ready<Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let ctx = req.extensions().get::<RequestContext>().cloned().unwrap_or_else(|| RequestContext {
-            request_id: uuid::Uuid::now_v7().to_string(),
-            trace: TraceContext::new_root(),
-        });
+        let ctx = req
+            .extensions()
+            .get::<RequestContext>()
+            .cloned()
+            .unwrap_or_else(|| RequestContext {
+                request_id: uuid::Uuid::now_v7().to_string(),
+                trace: TraceContext::new_root(),
+            });
         std::future::ready(Ok(ctx))
     }
 }

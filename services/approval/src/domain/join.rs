@@ -23,7 +23,9 @@ pub fn evaluate(rule: JoinRule, standings: &[Standing]) -> Option<Outcome> {
         JoinRule::Any if any(Outcome::Approved) => Some(Outcome::Approved),
         JoinRule::Any => all_given.then_some(Outcome::Denied),
         // The lead decides once every opinion is in.
-        JoinRule::LeadDecides if all_given => standings.iter().find(|s| s.lead).and_then(|s| s.verdict),
+        JoinRule::LeadDecides if all_given => {
+            standings.iter().find(|s| s.lead).and_then(|s| s.verdict)
+        }
         JoinRule::LeadDecides => None,
     }
 }
@@ -39,27 +41,69 @@ mod tests {
 
     #[test]
     fn all_must_agree_waits_for_every_department_and_one_refusal_decides() {
-        assert_eq!(evaluate(JoinRule::All, &[s(true, Some(Approved)), s(false, None)]), None);
-        assert_eq!(evaluate(JoinRule::All, &[s(true, Some(Approved)), s(false, Some(Approved))]), Some(Approved));
-        assert_eq!(evaluate(JoinRule::All, &[s(true, None), s(false, Some(Denied))]), Some(Denied));
+        assert_eq!(
+            evaluate(JoinRule::All, &[s(true, Some(Approved)), s(false, None)]),
+            None
+        );
+        assert_eq!(
+            evaluate(
+                JoinRule::All,
+                &[s(true, Some(Approved)), s(false, Some(Approved))]
+            ),
+            Some(Approved)
+        );
+        assert_eq!(
+            evaluate(JoinRule::All, &[s(true, None), s(false, Some(Denied))]),
+            Some(Denied)
+        );
     }
 
     #[test]
     fn any_one_suffices_to_approve() {
-        assert_eq!(evaluate(JoinRule::Any, &[s(true, None), s(false, Some(Approved))]), Some(Approved));
-        assert_eq!(evaluate(JoinRule::Any, &[s(true, Some(Denied)), s(false, None)]), None);
-        assert_eq!(evaluate(JoinRule::Any, &[s(true, Some(Denied)), s(false, Some(Denied))]), Some(Denied));
+        assert_eq!(
+            evaluate(JoinRule::Any, &[s(true, None), s(false, Some(Approved))]),
+            Some(Approved)
+        );
+        assert_eq!(
+            evaluate(JoinRule::Any, &[s(true, Some(Denied)), s(false, None)]),
+            None
+        );
+        assert_eq!(
+            evaluate(
+                JoinRule::Any,
+                &[s(true, Some(Denied)), s(false, Some(Denied))]
+            ),
+            Some(Denied)
+        );
     }
 
     #[test]
     fn the_lead_decides_after_collecting_every_opinion() {
-        assert_eq!(evaluate(JoinRule::LeadDecides, &[s(true, Some(Approved)), s(false, None)]), None);
-        assert_eq!(evaluate(JoinRule::LeadDecides, &[s(true, Some(Approved)), s(false, Some(Denied))]), Some(Approved));
+        assert_eq!(
+            evaluate(
+                JoinRule::LeadDecides,
+                &[s(true, Some(Approved)), s(false, None)]
+            ),
+            None
+        );
+        assert_eq!(
+            evaluate(
+                JoinRule::LeadDecides,
+                &[s(true, Some(Approved)), s(false, Some(Denied))]
+            ),
+            Some(Approved)
+        );
     }
 
     #[test]
     fn a_single_department_review_concludes_with_its_verdict() {
-        assert_eq!(evaluate(JoinRule::All, &[s(true, Some(Denied))]), Some(Denied));
-        assert_eq!(evaluate(JoinRule::All, &[s(true, Some(Approved))]), Some(Approved));
+        assert_eq!(
+            evaluate(JoinRule::All, &[s(true, Some(Denied))]),
+            Some(Denied)
+        );
+        assert_eq!(
+            evaluate(JoinRule::All, &[s(true, Some(Approved))]),
+            Some(Approved)
+        );
     }
 }

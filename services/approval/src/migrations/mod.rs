@@ -8,7 +8,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(govhall_bus::migration::CreateOutboxAndInbox), Box::new(CreateReviews)]
+        vec![
+            Box::new(govhall_bus::migration::CreateOutboxAndInbox),
+            Box::new(CreateReviews),
+        ]
     }
 }
 
@@ -96,15 +99,34 @@ impl MigrationTrait for CreateReviews {
             )
             .await?;
         manager
-            .create_index(Index::create().name("tasks_by_department").table(Tasks::Table).col(Tasks::DepartmentCode).col(Tasks::State).if_not_exists().to_owned())
+            .create_index(
+                Index::create()
+                    .name("tasks_by_department")
+                    .table(Tasks::Table)
+                    .col(Tasks::DepartmentCode)
+                    .col(Tasks::State)
+                    .if_not_exists()
+                    .to_owned(),
+            )
             .await?;
         manager
-            .create_index(Index::create().name("tasks_by_review").table(Tasks::Table).col(Tasks::ReviewId).if_not_exists().to_owned())
+            .create_index(
+                Index::create()
+                    .name("tasks_by_review")
+                    .table(Tasks::Table)
+                    .col(Tasks::ReviewId)
+                    .if_not_exists()
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Tasks::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Reviews::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Tasks::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Reviews::Table).to_owned())
+            .await
     }
 }

@@ -45,11 +45,19 @@ impl ActiveModelBehavior for ActiveModel {}
 
 /// Tasks of one review.
 pub async fn of_review(db: &impl ConnectionTrait, review_id: Uuid) -> Result<Vec<Model>, DbErr> {
-    Entity::find().filter(Column::ReviewId.eq(review_id)).order_by_asc(Column::OpenedAt).all(db).await
+    Entity::find()
+        .filter(Column::ReviewId.eq(review_id))
+        .order_by_asc(Column::OpenedAt)
+        .all(db)
+        .await
 }
 
 /// Inbox of a department: its tasks, optionally of one case, oldest first.
-pub async fn inbox(db: &impl ConnectionTrait, department: &str, case_id: Option<Uuid>) -> Result<Vec<Model>, DbErr> {
+pub async fn inbox(
+    db: &impl ConnectionTrait,
+    department: &str,
+    case_id: Option<Uuid>,
+) -> Result<Vec<Model>, DbErr> {
     let mut q = Entity::find().filter(Column::DepartmentCode.eq(department));
     if let Some(case_id) = case_id {
         q = q.filter(Column::CaseId.eq(case_id));

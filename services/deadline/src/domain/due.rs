@@ -53,21 +53,51 @@ mod tests {
     #[test]
     fn the_start_day_is_not_counted_and_the_limit_ends_at_midnight() {
         // Wednesday 2026-11-25, 3 working days: Thu, Fri, Mon -> ends 24:00 Monday 30 Nov.
-        let limit = TimeLimit { value: 3, unit: LimitUnit::WorkingDays };
-        assert_eq!(due_at(at("2026-11-25T10:00:00+08:00"), limit), at("2026-12-01T00:00:00+08:00"));
+        let limit = TimeLimit {
+            value: 3,
+            unit: LimitUnit::WorkingDays,
+        };
+        assert_eq!(
+            due_at(at("2026-11-25T10:00:00+08:00"), limit),
+            at("2026-12-01T00:00:00+08:00")
+        );
     }
 
     #[test]
     fn a_start_late_in_the_evening_utc_counts_from_the_shanghai_day() {
         // 2026-11-27T17:00Z is Saturday 01:00 in Shanghai: one working day -> Monday.
-        let limit = TimeLimit { value: 1, unit: LimitUnit::WorkingDays };
-        assert_eq!(due_at(at("2026-11-27T17:00:00Z"), limit), at("2026-12-01T00:00:00+08:00"));
+        let limit = TimeLimit {
+            value: 1,
+            unit: LimitUnit::WorkingDays,
+        };
+        assert_eq!(
+            due_at(at("2026-11-27T17:00:00Z"), limit),
+            at("2026-12-01T00:00:00+08:00")
+        );
     }
 
     #[test]
     fn natural_days_and_hours_are_counted_plainly() {
         let start = at("2026-11-28T09:30:00+08:00");
-        assert_eq!(due_at(start, TimeLimit { value: 2, unit: LimitUnit::NaturalDays }), at("2026-12-01T00:00:00+08:00"));
-        assert_eq!(due_at(start, TimeLimit { value: 4, unit: LimitUnit::Hours }), at("2026-11-28T13:30:00+08:00"));
+        assert_eq!(
+            due_at(
+                start,
+                TimeLimit {
+                    value: 2,
+                    unit: LimitUnit::NaturalDays
+                }
+            ),
+            at("2026-12-01T00:00:00+08:00")
+        );
+        assert_eq!(
+            due_at(
+                start,
+                TimeLimit {
+                    value: 4,
+                    unit: LimitUnit::Hours
+                }
+            ),
+            at("2026-11-28T13:30:00+08:00")
+        );
     }
 }

@@ -8,7 +8,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(govhall_bus::migration::CreateOutboxAndInbox), Box::new(CreateClocks)]
+        vec![
+            Box::new(govhall_bus::migration::CreateOutboxAndInbox),
+            Box::new(CreateClocks),
+        ]
     }
 }
 
@@ -61,11 +64,20 @@ impl MigrationTrait for CreateClocks {
             )
             .await?;
         manager
-            .create_index(Index::create().name("clocks_by_case").table(Clocks::Table).col(Clocks::CaseId).if_not_exists().to_owned())
+            .create_index(
+                Index::create()
+                    .name("clocks_by_case")
+                    .table(Clocks::Table)
+                    .col(Clocks::CaseId)
+                    .if_not_exists()
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Clocks::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Clocks::Table).to_owned())
+            .await
     }
 }

@@ -59,14 +59,20 @@ pub struct ClockListOut {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_clocks(state: web::Data<AppState>, principal: Principal, query: web::Query<ClockQuery>) -> Result<HttpResponse, Problem> {
+pub async fn list_clocks(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ClockQuery>,
+) -> Result<HttpResponse, Problem> {
     if principal.kind != PrincipalKind::Staff {
         return Err(Problem::forbidden("staff only"));
     }
-    let items = clocks::of_case(&state.db, query.case_id).await.map_err(|e| {
-        tracing::error!(error = %e, "listing clocks failed");
-        Problem::internal()
-    })?;
+    let items = clocks::of_case(&state.db, query.case_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "listing clocks failed");
+            Problem::internal()
+        })?;
     let items = items
         .into_iter()
         .map(|c| ClockOut {

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, FixedOffset};
 use govhall_contracts::events::{LimitUnit, TimeLimit, deadline::ClockKind};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, QueryOrder, entity::prelude::*, sea_query::Expr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, QueryOrder, entity::prelude::*,
+    sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::domain::due::due_at;
@@ -107,7 +110,9 @@ pub async fn stop_running(
     kind: Option<ClockKind>,
     stopped_at: DateTime<FixedOffset>,
 ) -> Result<Vec<Model>, DbErr> {
-    let mut query = Entity::find().filter(Column::CaseId.eq(case_id)).filter(Column::State.eq("running"));
+    let mut query = Entity::find()
+        .filter(Column::CaseId.eq(case_id))
+        .filter(Column::State.eq("running"));
     if let Some(kind) = kind {
         query = query.filter(Column::Kind.eq(kind_str(kind)));
     }
@@ -124,7 +129,13 @@ pub async fn stop_running(
             .exec(db)
             .await?;
         if result.rows_affected == 1 {
-            stopped.push(Model { state: "stopped".into(), stopped_at: Some(stopped_at), overdue, version: clock.version + 1, ..clock });
+            stopped.push(Model {
+                state: "stopped".into(),
+                stopped_at: Some(stopped_at),
+                overdue,
+                version: clock.version + 1,
+                ..clock
+            });
         }
     }
     Ok(stopped)
@@ -132,5 +143,9 @@ pub async fn stop_running(
 
 /// The clocks of a case, oldest first.
 pub async fn of_case(db: &impl ConnectionTrait, case_id: Uuid) -> Result<Vec<Model>, DbErr> {
-    Entity::find().filter(Column::CaseId.eq(case_id)).order_by_asc(Column::StartedAt).all(db).await
+    Entity::find()
+        .filter(Column::CaseId.eq(case_id))
+        .order_by_asc(Column::StartedAt)
+        .all(db)
+        .await
 }

@@ -85,7 +85,12 @@ mod tests {
 
     #[test]
     fn states_round_trip_through_their_stored_form() {
-        for s in [CaseState::Submitted, CaseState::Accepted, CaseState::Decided, CaseState::Completed] {
+        for s in [
+            CaseState::Submitted,
+            CaseState::Accepted,
+            CaseState::Decided,
+            CaseState::Completed,
+        ] {
             assert_eq!(CaseState::parse(s.as_str()), Some(s));
         }
         assert_eq!(CaseState::parse("nope"), None);

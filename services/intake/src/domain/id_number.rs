@@ -54,7 +54,11 @@ impl IdNumber {
         if first17.len() != 17 || !first17.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let sum: u32 = first17.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
+        let sum: u32 = first17
+            .chars()
+            .zip(WEIGHTS)
+            .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
+            .sum();
         Some(CHECK[(sum % 11) as usize])
     }
 }
@@ -92,8 +96,14 @@ mod tests {
 
     #[test]
     fn a_wrong_check_character_is_refused() {
-        assert_eq!(IdNumber::parse("110105194912310021"), Err(IdNumberError::Checksum));
-        assert_eq!(IdNumber::parse("1101051949123100"), Err(IdNumberError::Format));
+        assert_eq!(
+            IdNumber::parse("110105194912310021"),
+            Err(IdNumberError::Checksum)
+        );
+        assert_eq!(
+            IdNumber::parse("1101051949123100"),
+            Err(IdNumberError::Format)
+        );
     }
 
     #[test]

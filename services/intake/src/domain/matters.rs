@@ -69,11 +69,21 @@ impl Matter {
                     name: (*name).into(),
                     lead: *lead,
                     // Countersign default (并联审批 co-departments): 7 working days.
-                    time_limit: TimeLimit { value: if *lead { self.committed_working_days } else { 7 }, unit: LimitUnit::WorkingDays },
+                    time_limit: TimeLimit {
+                        value: if *lead {
+                            self.committed_working_days
+                        } else {
+                            7
+                        },
+                        unit: LimitUnit::WorkingDays,
+                    },
                 })
                 .collect(),
             join_rule: self.join_rule,
-            time_limit: TimeLimit { value: self.committed_working_days, unit: LimitUnit::WorkingDays },
+            time_limit: TimeLimit {
+                value: self.committed_working_days,
+                unit: LimitUnit::WorkingDays,
+            },
         }
     }
 }

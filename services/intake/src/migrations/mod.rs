@@ -8,7 +8,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(govhall_bus::migration::CreateOutboxAndInbox), Box::new(CreateCases)]
+        vec![
+            Box::new(govhall_bus::migration::CreateOutboxAndInbox),
+            Box::new(CreateCases),
+        ]
     }
 }
 
@@ -106,14 +109,22 @@ impl MigrationTrait for CreateCases {
                     .col(string(IdempotencyKeys::RequestHash))
                     .col(uuid(IdempotencyKeys::CaseId))
                     .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
-                    .primary_key(Index::create().col(IdempotencyKeys::Subject).col(IdempotencyKeys::Key))
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotencyKeys::Subject)
+                            .col(IdempotencyKeys::Key),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(IdempotencyKeys::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Cases::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(IdempotencyKeys::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Cases::Table).to_owned())
+            .await
     }
 }

@@ -13,6 +13,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases", web::post().to(cases::submit::submit_case))
             .route("/cases", web::get().to(cases::list::list_my_cases))
             .route("/cases/{id}", web::get().to(cases::get::get_case))
-            .route("/cases/{id}/acceptance", web::post().to(cases::accept::accept_case)),
+            .route(
+                "/cases/{id}/acceptance",
+                web::post().to(cases::accept::accept_case),
+            ),
     );
 }

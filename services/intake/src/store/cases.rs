@@ -75,7 +75,10 @@ pub async fn update_if_version(
 ) -> Result<bool, DbErr> {
     let mut update = Entity::update_many()
         .col_expr(Column::Version, Expr::value(expected_version + 1))
-        .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now().fixed_offset()))
+        .col_expr(
+            Column::UpdatedAt,
+            Expr::value(chrono::Utc::now().fixed_offset()),
+        )
         .filter(Column::Id.eq(id))
         .filter(Column::Version.eq(expected_version));
     for (col, value) in changes {
@@ -85,7 +88,11 @@ pub async fn update_if_version(
 }
 
 /// Cases submitted by a subject, newest first.
-pub async fn by_submitter(db: &impl ConnectionTrait, subject: &str, limit: u64) -> Result<Vec<Model>, DbErr> {
+pub async fn by_submitter(
+    db: &impl ConnectionTrait,
+    subject: &str,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
     use sea_orm::{QueryOrder, QuerySelect};
     Entity::find()
         .filter(Column::SubmittedBy.eq(subject))

@@ -29,6 +29,12 @@ pub enum Relation {}
 impl ActiveModelBehavior for ActiveModel {}
 
 /// Finds an earlier use of a key.
-pub async fn find(db: &impl ConnectionTrait, subject: &str, key: &str) -> Result<Option<Model>, DbErr> {
-    Entity::find_by_id((subject.to_owned(), key.to_owned())).one(db).await
+pub async fn find(
+    db: &impl ConnectionTrait,
+    subject: &str,
+    key: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id((subject.to_owned(), key.to_owned()))
+        .one(db)
+        .await
 }

@@ -8,7 +8,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(govhall_bus::migration::CreateOutboxAndInbox), Box::new(CreateRoutes)]
+        vec![
+            Box::new(govhall_bus::migration::CreateOutboxAndInbox),
+            Box::new(CreateRoutes),
+        ]
     }
 }
 
@@ -49,6 +52,8 @@ impl MigrationTrait for CreateRoutes {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(CaseRoutes::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(CaseRoutes::Table).to_owned())
+            .await
     }
 }

@@ -33,22 +33,31 @@ pub struct RouteOut {
         (status = 403, description = "Not staff", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No route (yet) for the case", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_route(state: web::Data<AppState>, principal: Principal, case_id: web::Path<Uuid>) -> Result<HttpResponse, Problem> {
+pub async fn get_route(
+    state: web::Data<AppState>,
+    principal: Principal,
+    case_id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
     if principal.kind != PrincipalKind::Staff {
         return Err(Problem::forbidden("staff only"));
     }
-    let route = case_routes::Entity::find_by_id(*case_id).one(&state.db).await.map_err(|e| {
-        tracing::error!(error = %e, "reading a route failed");
-        Problem::internal()
-    })?;
+    let route = case_routes::Entity::find_by_id(*case_id)
+        .one(&state.db)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "reading a route failed");
+            Problem::internal()
+        })?;
     match route {
-        Some(r) if principal.division.as_deref() == Some(r.division_code.as_str()) => Ok(HttpResponse::Ok().json(RouteOut {
-            case_id: r.case_id,
-            division_code: r.division_code,
-            stages: serde_json::from_value(r.stages).unwrap_or_default(),
-            state: r.state,
-            planned_at: r.planned_at,
-        })),
+        Some(r) if principal.division.as_deref() == Some(r.division_code.as_str()) => {
+            Ok(HttpResponse::Ok().json(RouteOut {
+                case_id: r.case_id,
+                division_code: r.division_code,
+                stages: serde_json::from_value(r.stages).unwrap_or_default(),
+                state: r.state,
+                planned_at: r.planned_at,
+            }))
+        }
         _ => Err(Problem::not_found("route")),
     }
 }

@@ -114,6 +114,8 @@ pub async fn a_message_is_dead_lettered_after_the_delivery_limit_without_blockin
 
 pub async fn an_unroutable_publish_is_an_error(kind: Kind) {
     let bus = bus(kind).await;
+    let shutdown = CancellationToken::new();
+    let _consumer = bus.consume(SERVICE, handler_fn(|_| async { Ok(()) }), shutdown.clone());
     let lost = envelope_with_key("nobody.listens.here");
     let routable = envelope();
 
@@ -126,6 +128,7 @@ pub async fn an_unroutable_publish_is_an_error(kind: Kind) {
         "{results:?}"
     );
     assert!(results[1].is_ok(), "{results:?}");
+    shutdown.cancel();
 }
 
 pub async fn a_message_is_acknowledged_only_after_the_handlers_transaction_commits(
@@ -212,7 +215,14 @@ pub async fn a_duplicate_delivery_has_one_effect(kind: Kind, db: Db) {
 pub async fn a_message_published_before_its_consumer_starts_waits_in_the_queue(kind: Kind) {
     let bus = bus(kind).await;
     let message = envelope();
-    publish_ok(bus.as_ref(), std::slice::from_ref(&message)).await;
+    // RabbitMQ confirms once the queue holds the message; the memory bus only once a consumer
+    // settled it, so the publish runs beside the consumer's start.
+    let publishing = tokio::spawn({
+        let bus = bus.clone();
+        let message = message.clone();
+        async move { publish_ok(bus.as_ref(), &[message]).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     let seen = Seen::default();
     let shutdown = CancellationToken::new();
@@ -233,5 +243,6 @@ pub async fn a_message_published_before_its_consumer_starts_waits_in_the_queue(k
         seen.count_of(&message) == 1
     })
     .await;
+    publishing.await.unwrap();
     shutdown.cancel();
 }

@@ -57,7 +57,10 @@ pub async fn bus_at(kind: Kind, amqp_url: &str) -> Arc<dyn Bus> {
                 retry_base: Duration::from_millis(20),
                 retry_max: Duration::from_millis(200),
             };
-            Arc::new(MemoryBus::with_config(topology(), config))
+            let memory = MemoryBus::with_config(topology(), config);
+            memory.declare().await.unwrap();
+            sink_other_queues(&memory);
+            Arc::new(memory)
         }
         Kind::Rabbit => {
             let config = RabbitBusConfig {
@@ -332,5 +335,21 @@ impl Bus for StallAfterPublish {
         max: usize,
     ) -> Result<Vec<Envelope>, BusError> {
         self.inner.take_dead_letters(service, max).await
+    }
+}
+
+/// The memory bus confirms a publish only once every queue it was routed to has handled it;
+/// in the binary every service consumes its queue, so tests do the same for the services
+/// they do not look at.
+pub fn sink_other_queues(memory: &MemoryBus) {
+    for other in govhall_contracts::topology::SUBSCRIPTIONS
+        .iter()
+        .filter(|s| s.service != SERVICE)
+    {
+        let _sink = memory.consume(
+            other.service,
+            govhall_bus::handler_fn(|_| async { Ok(()) }),
+            tokio_util::sync::CancellationToken::new(),
+        );
     }
 }

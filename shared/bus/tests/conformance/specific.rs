@@ -92,6 +92,7 @@ async fn rabbitmq_is_not_ready_and_publishes_fail_when_the_broker_is_unreachable
 async fn memory_publish_returns_only_after_a_running_consumer_settled_the_message() {
     let bus = MemoryBus::new(topology());
     bus.declare().await.unwrap();
+    sink_other_queues(&bus);
     let handled = Arc::new(AtomicBool::new(false));
     let shutdown = CancellationToken::new();
     let flag = Arc::clone(&handled);
@@ -146,6 +147,31 @@ async fn memory_publish_times_out_when_the_consumer_does_not_settle_in_time() {
 }
 
 #[tokio::test]
+async fn memory_publish_is_not_confirmed_while_the_consumer_is_stopped() {
+    // At shutdown one service's consumer may stop while another's relay still publishes:
+    // confirming then would let the relay mark a row sent for a message that dies with
+    // the process.
+    let config = MemoryBusConfig {
+        settle_timeout: Duration::from_millis(300),
+        ..MemoryBusConfig::default()
+    };
+    let bus = MemoryBus::with_config(topology(), config);
+    bus.declare().await.unwrap();
+    sink_other_queues(&bus);
+    let shutdown = CancellationToken::new();
+    let consumer = bus.consume(SERVICE, handler_fn(|_| async { Ok(()) }), shutdown.clone());
+    shutdown.cancel();
+    tokio::time::timeout(WAIT, consumer).await.unwrap().unwrap();
+
+    let results = bus.publish(&[envelope()]).await;
+
+    assert!(
+        matches!(results[..], [Err(BusError::Timeout(_))]),
+        "{results:?}"
+    );
+}
+
+#[tokio::test]
 async fn memory_publish_before_declare_is_unroutable() {
     let bus = MemoryBus::new(topology());
 
@@ -155,4 +181,50 @@ async fn memory_publish_before_declare_is_unroutable() {
         matches!(results[..], [Err(BusError::Unroutable(_))]),
         "{results:?}"
     );
+}
+
+#[tokio::test]
+async fn memory_a_consumer_aborted_mid_message_leaves_the_message_in_the_queue() {
+    let bus = Arc::new(MemoryBus::new(topology()));
+    bus.declare().await.unwrap();
+    sink_other_queues(&bus);
+    let stuck = bus.consume(
+        SERVICE,
+        handler_fn(|_| std::future::pending::<anyhow::Result<()>>()),
+        CancellationToken::new(),
+    );
+    let message = envelope();
+    let publishing = tokio::spawn({
+        let (bus, message) = (Arc::clone(&bus), message.clone());
+        async move { bus.publish(&[message]).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    stuck.abort();
+    let _ = stuck.await;
+    let seen = Seen::default();
+    let recorder = seen.clone();
+    let shutdown = CancellationToken::new();
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let recorder = recorder.clone();
+            async move {
+                recorder.push(&m);
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
+
+    let results = tokio::time::timeout(WAIT, publishing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    eventually("the next consumer gets the message", || async {
+        seen.count_of(&message) == 1
+    })
+    .await;
+    shutdown.cancel();
 }

@@ -31,14 +31,22 @@ pub struct TaskListOut {
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not department staff", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_tasks(state: web::Data<AppState>, principal: Principal, query: web::Query<TaskQuery>) -> Result<HttpResponse, Problem> {
+pub async fn list_tasks(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<TaskQuery>,
+) -> Result<HttpResponse, Problem> {
     let department = match (&principal.kind, &principal.department) {
         (PrincipalKind::Staff, Some(d)) => d.clone(),
         _ => return Err(Problem::forbidden("department staff only")),
     };
-    let items = tasks::inbox(&state.db, &department, query.case_id).await.map_err(|e| {
-        tracing::error!(error = %e, "listing tasks failed");
-        Problem::internal()
-    })?;
-    Ok(HttpResponse::Ok().json(TaskListOut { items: items.into_iter().map(TaskOut::from).collect() }))
+    let items = tasks::inbox(&state.db, &department, query.case_id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "listing tasks failed");
+            Problem::internal()
+        })?;
+    Ok(HttpResponse::Ok().json(TaskListOut {
+        items: items.into_iter().map(TaskOut::from).collect(),
+    }))
 }

@@ -12,7 +12,7 @@ use govhall_contracts::{
     },
 };
 use govhall_web::{Principal, Problem, RequestContext, Role, ValidatedJson};
-use sea_orm::{EntityTrait, TransactionTrait, ColumnTrait, QueryFilter, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -95,10 +95,15 @@ impl ResponseError for OpinionError {
     }
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Forbidden => Problem::forbidden("only reviewers and leaders of the task's department record opinions"),
+            Self::Forbidden => Problem::forbidden(
+                "only reviewers and leaders of the task's department record opinions",
+            ),
             Self::NotFound => Problem::not_found("task"),
             Self::Closed => Problem::conflict("task_closed", "the task already has an opinion"),
-            Self::VersionConflict => Problem::conflict("version_conflict", "the task was changed by someone else; reload it"),
+            Self::VersionConflict => Problem::conflict(
+                "version_conflict",
+                "the task was changed by someone else; reload it",
+            ),
             Self::Unexpected(e) => {
                 tracing::error!(error = ?e, "recording an opinion failed");
                 Problem::internal()
@@ -150,7 +155,10 @@ async fn try_record(
     id: Uuid,
     input: &OpinionIn,
 ) -> Result<HttpResponse, OpinionError> {
-    let task = tasks::Entity::find_by_id(id).one(&state.db).await?.ok_or(OpinionError::NotFound)?;
+    let task = tasks::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(OpinionError::NotFound)?;
     if principal.department.as_deref() != Some(task.department_code.as_str()) {
         return Err(OpinionError::NotFound);
     }
@@ -160,7 +168,10 @@ async fn try_record(
     if input.version.is_some_and(|v| v != task.version) {
         return Err(OpinionError::VersionConflict);
     }
-    let review = reviews::Entity::find_by_id(task.review_id).one(&state.db).await?.ok_or(OpinionError::NotFound)?;
+    let review = reviews::Entity::find_by_id(task.review_id)
+        .one(&state.db)
+        .await?
+        .ok_or(OpinionError::NotFound)?;
     if review.state != "open" {
         return Err(OpinionError::Closed);
     }
@@ -168,7 +179,10 @@ async fn try_record(
     let txn = state.db.begin().await?;
     let changed = tasks::Entity::update_many()
         .col_expr(tasks::Column::State, Expr::value("done"))
-        .col_expr(tasks::Column::Outcome, Expr::value(outcome_str(input.outcome.into())))
+        .col_expr(
+            tasks::Column::Outcome,
+            Expr::value(outcome_str(input.outcome.into())),
+        )
         .col_expr(tasks::Column::Comment, Expr::value(input.comment.clone()))
         .col_expr(tasks::Column::Reviewer, Expr::value(principal.sub.clone()))
         .col_expr(tasks::Column::RecordedAt, Expr::value(now))
@@ -183,10 +197,20 @@ async fn try_record(
     let all = tasks::of_review(&txn, review.id).await?;
     let standings: Vec<Standing> = all
         .iter()
-        .map(|t| Standing { lead: t.lead, verdict: t.outcome.as_deref().and_then(parse_outcome) })
+        .map(|t| Standing {
+            lead: t.lead,
+            verdict: t.outcome.as_deref().and_then(parse_outcome),
+        })
         .collect();
     let conclusion = evaluate(parse_join_rule(&review.join_rule), &standings);
-    if !reviews::bump(&txn, review.id, review.version, conclusion.map(|o| (outcome_str(o), now))).await? {
+    if !reviews::bump(
+        &txn,
+        review.id,
+        review.version,
+        conclusion.map(|o| (outcome_str(o), now)),
+    )
+    .await?
+    {
         return Err(OpinionError::VersionConflict);
     }
     if let Some(outcome) = conclusion {
@@ -203,7 +227,13 @@ async fn try_record(
                 })
             })
             .collect();
-        let event = ReviewConcluded { review_id: review.id, case_id: review.case_id, outcome, opinions, concluded_at: now };
+        let event = ReviewConcluded {
+            review_id: review.id,
+            case_id: review.case_id,
+            outcome,
+            opinions,
+            concluded_at: now,
+        };
         let origin = Origin {
             producer: SERVICE,
             correlation_id: review.case_id,
@@ -211,7 +241,11 @@ async fn try_record(
             traceparent: Some(ctx.trace.header()),
             division_code: review.division_code.clone(),
         };
-        outbox::enqueue(&txn, &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?]).await?;
+        outbox::enqueue(
+            &txn,
+            &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
+        )
+        .await?;
         // Tasks of a concluded review that never answered are closed with it.
         tasks::Entity::update_many()
             .col_expr(tasks::Column::State, Expr::value("cancelled"))
@@ -222,7 +256,10 @@ async fn try_record(
     }
     txn.commit().await?;
     state.relay.notify();
-    let task = tasks::Entity::find_by_id(id).one(&state.db).await?.ok_or(OpinionError::NotFound)?;
+    let task = tasks::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or(OpinionError::NotFound)?;
     tracing::info!(concluded = conclusion.is_some(), "opinion recorded");
     Ok(HttpResponse::Ok().json(TaskOut::from(task)))
 }

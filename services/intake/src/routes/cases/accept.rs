@@ -56,8 +56,9 @@ pub async fn accept_case(
     if body.0.version.is_some_and(|v| v != case.version) {
         return Err(CaseError::VersionConflict);
     }
-    let matter = matters::find(&case.matter_code)
-        .ok_or_else(|| CaseError::Unexpected(anyhow::anyhow!("matter of a stored case is unknown")))?;
+    let matter = matters::find(&case.matter_code).ok_or_else(|| {
+        CaseError::Unexpected(anyhow::anyhow!("matter of a stored case is unknown"))
+    })?;
     let plan = matter.plan();
     let now = Utc::now().fixed_offset();
     let plan_json = serde_json::to_value(&plan).map_err(anyhow::Error::from)?;
@@ -67,7 +68,10 @@ pub async fn accept_case(
         case.id,
         case.version,
         vec![
-            (cases::Column::State, Expr::value(CaseState::Accepted.as_str())),
+            (
+                cases::Column::State,
+                Expr::value(CaseState::Accepted.as_str()),
+            ),
             (cases::Column::AcceptedAt, Expr::value(now)),
             (cases::Column::Plan, Expr::value(plan_json)),
         ],
@@ -76,7 +80,12 @@ pub async fn accept_case(
     if !changed {
         return Err(CaseError::VersionConflict);
     }
-    let event = CaseAccepted { case_id: case.id, case_number: case.case_number.clone(), accepted_at: now, plan };
+    let event = CaseAccepted {
+        case_id: case.id,
+        case_number: case.case_number.clone(),
+        accepted_at: now,
+        plan,
+    };
     let origin = Origin {
         producer: SERVICE,
         correlation_id: case.id,
@@ -84,10 +93,16 @@ pub async fn accept_case(
         traceparent: Some(ctx.trace.header()),
         division_code: case.division_code.clone(),
     };
-    outbox::enqueue(&txn, &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?]).await?;
+    outbox::enqueue(
+        &txn,
+        &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
+    )
+    .await?;
     txn.commit().await?;
     state.relay.notify();
-    let case = cases::find(&state.db, case.id).await?.ok_or(CaseError::NotFound)?;
+    let case = cases::find(&state.db, case.id)
+        .await?
+        .ok_or(CaseError::NotFound)?;
     tracing::info!("case accepted");
     Ok(HttpResponse::Ok().json(CaseOut::from(case)))
 }

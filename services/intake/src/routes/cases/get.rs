@@ -16,7 +16,11 @@ use crate::startup::AppState;
         (status = 404, description = "No such case visible to the caller", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, fields(case.id = %id))]
-pub async fn get_case(state: web::Data<AppState>, principal: Principal, id: web::Path<Uuid>) -> Result<HttpResponse, CaseError> {
+pub async fn get_case(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, CaseError> {
     let case = load_visible(&state.db, &principal, *id).await?;
     Ok(HttpResponse::Ok().json(CaseOut::from(case)))
 }

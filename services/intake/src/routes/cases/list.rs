@@ -21,7 +21,12 @@ pub struct CaseListOut {
         (status = 200, description = "The caller's cases", body = CaseListOut),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_my_cases(state: web::Data<AppState>, principal: Principal) -> Result<HttpResponse, CaseError> {
+pub async fn list_my_cases(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, CaseError> {
     let items = cases::by_submitter(&state.db, &principal.sub, 100).await?;
-    Ok(HttpResponse::Ok().json(CaseListOut { items: items.into_iter().map(CaseOut::from).collect() }))
+    Ok(HttpResponse::Ok().json(CaseListOut {
+        items: items.into_iter().map(CaseOut::from).collect(),
+    }))
 }

@@ -121,8 +121,13 @@ impl CaseError {
             Self::Invalid(p) => p.clone(),
             Self::Forbidden(why) => Problem::forbidden(*why),
             Self::NotFound => Problem::not_found("case"),
-            Self::InvalidState(s) => Problem::conflict("invalid_state", format!("the case is {}", s.as_str())),
-            Self::VersionConflict => Problem::conflict("version_conflict", "the case was changed by someone else; reload it"),
+            Self::InvalidState(s) => {
+                Problem::conflict("invalid_state", format!("the case is {}", s.as_str()))
+            }
+            Self::VersionConflict => Problem::conflict(
+                "version_conflict",
+                "the case was changed by someone else; reload it",
+            ),
             Self::Unexpected(e) => {
                 tracing::error!(error = ?e, "case request failed");
                 Problem::internal()
@@ -155,7 +160,9 @@ pub fn can_see(principal: &Principal, case: &cases::Model) -> bool {
         }
         PrincipalKind::Staff => match principal.division.as_deref() {
             Some(d) if d == case.division_code => true,
-            Some(d) if principal.has_role(Role::Supervisor) => case.division_code.starts_with(d.trim_end_matches('0')),
+            Some(d) if principal.has_role(Role::Supervisor) => {
+                case.division_code.starts_with(d.trim_end_matches('0'))
+            }
             _ => false,
         },
     }

@@ -4,7 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use govhall_bus::outbox;
 use govhall_contracts::{Envelope, envelope::Origin, events::intake::CaseSubmitted};
-use govhall_web::{FieldError, Principal, PrincipalKind, Problem, RequestContext, Role, ValidatedJson};
+use govhall_web::{
+    FieldError, Principal, PrincipalKind, Problem, RequestContext, Role, ValidatedJson,
+};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, SqlErr, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -46,7 +48,8 @@ pub struct ApplicantIn {
 
 fn valid_id_number(s: &str) -> Result<(), validator::ValidationError> {
     IdNumber::parse(s).map(|_| ()).map_err(|e| {
-        validator::ValidationError::new("id_number").with_message(format!("身份证号码无效：{e}").into())
+        validator::ValidationError::new("id_number")
+            .with_message(format!("身份证号码无效：{e}").into())
     })
 }
 
@@ -77,7 +80,9 @@ pub async fn submit_case(
     let channel = match principal.kind {
         PrincipalKind::Staff => {
             if !principal.has_role(Role::WindowClerk) {
-                return Err(CaseError::Forbidden("only window clerks submit for applicants"));
+                return Err(CaseError::Forbidden(
+                    "only window clerks submit for applicants",
+                ));
             }
             Channel::Window
         }
@@ -98,8 +103,9 @@ pub async fn submit_case(
     {
         return Ok(replay);
     }
-    let id_number = IdNumber::parse(&input.applicant.id_number)
-        .map_err(|e| CaseError::Invalid(Problem::bad_request("invalid_id_number", e.to_string())))?;
+    let id_number = IdNumber::parse(&input.applicant.id_number).map_err(|e| {
+        CaseError::Invalid(Problem::bad_request("invalid_id_number", e.to_string()))
+    })?;
 
     for _attempt in 0..3 {
         let now = Utc::now().fixed_offset();
@@ -152,7 +158,9 @@ pub async fn submit_case(
                     txn.rollback().await?;
                     return replay(&state.db, &principal, key, &request_hash)
                         .await?
-                        .ok_or_else(|| CaseError::Unexpected(anyhow::anyhow!("idempotency row vanished")));
+                        .ok_or_else(|| {
+                            CaseError::Unexpected(anyhow::anyhow!("idempotency row vanished"))
+                        });
                 }
                 return Err(e.into());
             }
@@ -172,7 +180,11 @@ pub async fn submit_case(
             traceparent: Some(ctx.trace.header()),
             division_code: matter.division_code.into(),
         };
-        outbox::enqueue(&txn, &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?]).await?;
+        outbox::enqueue(
+            &txn,
+            &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
+        )
+        .await?;
         txn.commit().await?;
         state.relay.notify();
         tracing::info!(case.id = %case_id, "case submitted");
@@ -180,11 +192,15 @@ pub async fn submit_case(
             .insert_header(("Location", format!("/api/v1/cases/{case_id}")))
             .json(CaseOut::from(case)));
     }
-    Err(CaseError::Unexpected(anyhow::anyhow!("could not draw a free case number")))
+    Err(CaseError::Unexpected(anyhow::anyhow!(
+        "could not draw a free case number"
+    )))
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, CaseError> {
-    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else { return Ok(None) };
+    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
     match value.to_str() {
         Ok(k) if !k.is_empty() && k.len() <= 128 => Ok(Some(k.to_owned())),
         _ => Err(CaseError::Invalid(Problem::bad_request(
@@ -200,7 +216,9 @@ async fn replay(
     key: &str,
     request_hash: &str,
 ) -> Result<Option<HttpResponse>, CaseError> {
-    let Some(used) = idempotency::find(db, &principal.sub, key).await? else { return Ok(None) };
+    let Some(used) = idempotency::find(db, &principal.sub, key).await? else {
+        return Ok(None);
+    };
     if used.request_hash != request_hash {
         return Err(CaseError::Invalid(Problem::validation(vec![FieldError {
             field: "Idempotency-Key".into(),
@@ -221,8 +239,13 @@ async fn replay(
 /// Case number: division code, date (Asia/Shanghai) and six random digits.
 fn new_case_number(division: &str, now: chrono::DateTime<chrono::FixedOffset>) -> String {
     use rand::Rng;
-    let local = now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*now.offset()));
-    format!("{division}{}{:06}", local.format("%Y%m%d"), rand::rng().random_range(0..1_000_000))
+    let local =
+        now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*now.offset()));
+    format!(
+        "{division}{}{:06}",
+        local.format("%Y%m%d"),
+        rand::rng().random_range(0..1_000_000)
+    )
 }
 
 /// FNV-1a 64-bit: a stable hash of the request body (stable across releases, unlike

@@ -17,5 +17,10 @@ pub struct MatterListOut {
 #[utoipa::path(get, path = "/api/v1/matters", tag = "matters", operation_id = "list_matters",
     responses((status = 200, description = "The catalog", body = MatterListOut)))]
 pub async fn list_matters() -> HttpResponse {
-    HttpResponse::Ok().json(web::Json(MatterListOut { items: MATTERS.to_vec() }).0)
+    HttpResponse::Ok().json(
+        web::Json(MatterListOut {
+            items: MATTERS.to_vec(),
+        })
+        .0,
+    )
 }
