@@ -95,6 +95,16 @@ async fn a_case_goes_through_every_service_as_separate_processes_on_postgres_and
     let id = flow::submit_and_accept(&api, &cluster.tokens, "citizen-d1", flow::SINGLE).await;
     flow::review_and_complete(&api, &cluster.tokens, "citizen-d1", &id, &["320102-SCJGJ"]).await;
     flow::refusals(&api, &cluster.tokens).await;
+    // Each service reports its database and broker ready.
+    let client = awc::Client::default();
+    for proc in &cluster.procs {
+        let res = client
+            .get(format!("{}/readyz", proc.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200, "{} not ready", proc.name);
+    }
     for proc in cluster.procs.drain(..) {
         let name = proc.name.clone();
         assert!(
@@ -139,4 +149,59 @@ async fn services_started_late_pick_up_the_messages_waiting_for_them() {
             .push(spawn(service, &["serve", service], &env).await);
     }
     flow::review_and_complete(&api, &cluster.tokens, "citizen-d2", &id, &["320102-SCJGJ"]).await;
+}
+
+#[actix_web::test]
+async fn a_service_whose_database_is_gone_reports_not_ready_with_a_problem() {
+    let mut cluster = Cluster::new().await;
+    cluster.start("joint").await;
+    let url = cluster.procs[0].url.clone();
+    let client = awc::Client::default();
+    assert_eq!(
+        client
+            .get(format!("{url}/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let db_url = cluster
+        .env
+        .iter()
+        .find(|(k, _)| k == "GOVHALL_DATABASE__JOINT")
+        .unwrap()
+        .1
+        .clone();
+    let db_name = db_url.rsplit('/').next().unwrap().to_owned();
+    let admin = std::env::var("GOVHALL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let conn = sea_orm::Database::connect(admin).await.unwrap();
+    use sea_orm::ConnectionTrait;
+    conn.execute_unprepared(&format!("DROP DATABASE \"{db_name}\" WITH (FORCE)"))
+        .await
+        .unwrap();
+    let mut res = client.get(format!("{url}/readyz")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 503);
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().contains("database"),
+        "{body}"
+    );
+    // Liveness is not readiness: the process itself is fine.
+    assert_eq!(
+        client
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
 }

@@ -157,6 +157,111 @@ pub async fn refusals(api: &Api, tokens: &Tokens) {
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert_eq!(bad.body["errors"][0]["field"], "applicant.id_number");
 
+    // Extractor failures are problem+json too, naming the field where there is one.
+    let problem = |r: &crate::helpers::Reply| {
+        r.headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let broken = api
+        .post_raw(
+            "/api/v1/cases",
+            Some(&token),
+            "application/json",
+            b"{".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (broken.status, broken.body["code"].as_str()),
+        (400, Some("malformed_json")),
+        "{}",
+        broken.body
+    );
+    assert_eq!(
+        problem(&broken).as_deref(),
+        Some("application/problem+json")
+    );
+    let wrong_type = api
+        .post(
+            "/api/v1/cases",
+            Some(&token),
+            &json!({"matter_code": 5, "applicant": {"name": "李四", "id_number": "x"}}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (
+            wrong_type.status,
+            wrong_type.body["errors"][0]["field"].as_str()
+        ),
+        (422, Some("matter_code")),
+        "{}",
+        wrong_type.body
+    );
+    let missing = api
+        .post(
+            "/api/v1/cases",
+            Some(&token),
+            &json!({"matter_code": SINGLE}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (missing.status, missing.body["errors"][0]["field"].as_str()),
+        (422, Some("applicant")),
+        "{}",
+        missing.body
+    );
+    let not_json = api
+        .post_raw(
+            "/api/v1/cases",
+            Some(&token),
+            "text/plain",
+            b"hello".to_vec(),
+        )
+        .await;
+    assert_eq!(not_json.status, 415);
+    let huge = api
+        .post_raw(
+            "/api/v1/cases",
+            Some(&token),
+            "application/json",
+            vec![b' '; 2 << 20],
+        )
+        .await;
+    assert_eq!(
+        (huge.status, huge.body["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{}",
+        huge.body
+    );
+    let bad_path = api.get("/api/v1/cases/not-a-uuid", Some(&token)).await;
+    assert_eq!(
+        (bad_path.status, bad_path.body["code"].as_str()),
+        (404, Some("bad_path")),
+        "{}",
+        bad_path.body
+    );
+    let staff = tokens.staff("clerk-8", &[Role::WindowClerk], DIVISION, None);
+    let bad_query = api.get("/api/v1/clocks?case_id=zzz", Some(&staff)).await;
+    assert_eq!(
+        (bad_query.status, bad_query.body["code"].as_str()),
+        (400, Some("bad_query")),
+        "{}",
+        bad_query.body
+    );
+    let unknown = api
+        .get(
+            "/api/v1/cases/00000000-0000-0000-0000-000000000000/nothing-here",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(
+        problem(&unknown).as_deref(),
+        Some("application/problem+json")
+    );
+
     // A citizen cannot accept, and cannot see someone else's case.
     let id = {
         let r = api

@@ -179,6 +179,23 @@ impl Api {
         Self::reply(req.send_json(body).await.unwrap()).await
     }
 
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .insert_header(("content-type", content_type));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Self::reply(req.send_body(body).await.unwrap()).await
+    }
+
     async fn reply(
         mut res: awc::ClientResponse<
             impl futures::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,

@@ -23,12 +23,14 @@ fn consume_with_inbox(
         handler_fn(move |m| {
             let (db, recorder) = (db.clone(), recorder.clone());
             async move {
-                recorder.push(&m);
                 let id = m.message_id;
                 inbox::process(&db, SERVICE, &m, move |txn| {
                     Box::pin(record_effect(txn, id))
                 })
                 .await?;
+                // Counted once handled: a delivery that failed (say, SQLite busy under
+                // load) and was redelivered counts once, so the totals below stay exact.
+                recorder.push(&m);
                 Ok(())
             }
         }),
