@@ -115,11 +115,26 @@ fn main() -> anyhow::Result<()> {
     } else {
         govhall_telemetry::LogFormat::Text
     };
-    govhall_telemetry::init(format, &settings.log.level);
+    let command = cli.command.unwrap_or(Command::Standalone);
+    let service_name = match &command {
+        Command::Serve { service } => format!("govhall-{}", service.as_str()),
+        _ => "govhall".to_owned(),
+    };
+    let otlp = settings
+        .telemetry
+        .otlp_endpoint
+        .clone()
+        .map(|endpoint| govhall_telemetry::Otlp {
+            endpoint,
+            service_name,
+        });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(cli.command.unwrap_or(Command::Standalone), settings))
+    // Built inside the runtime; the guard flushes buffered spans once the run has ended.
+    let _telemetry =
+        runtime.block_on(async { govhall_telemetry::init(format, &settings.log.level, otlp) })?;
+    runtime.block_on(run(command, settings))
 }
 
 async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {

@@ -17,6 +17,9 @@ pub struct Settings {
     pub http: HttpSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Trace export.
+    #[serde(default)]
+    pub telemetry: TelemetrySettings,
     /// Database URL per service; standalone defaults to SQLite files under `data_dir`.
     #[serde(default)]
     pub database: DatabaseSettings,
@@ -53,6 +56,13 @@ pub struct LogSettings {
     pub format: String,
     /// Default filter when `RUST_LOG` is not set.
     pub level: String,
+}
+
+/// Trace export.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct TelemetrySettings {
+    /// Base URL of an OTLP/HTTP collector (`http://collector:4318`); no export when unset.
+    pub otlp_endpoint: Option<String>,
 }
 
 /// Database URL per service.
@@ -158,6 +168,11 @@ impl Settings {
             && key.expose_secret().len() < 32
         {
             bail!("GOVHALL_INTERNAL_KEY must be at least 32 characters");
+        }
+        if let Some(endpoint) = &self.telemetry.otlp_endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            bail!("GOVHALL_TELEMETRY__OTLP_ENDPOINT must be an http(s) URL, not `{endpoint}`");
         }
         if self.upstream_timeout_secs == 0 {
             bail!("GOVHALL_UPSTREAM_TIMEOUT_SECS must be at least 1");

@@ -6,15 +6,15 @@ use crate::{
     helpers::{Api, Proc, Tokens, spawn, temp_dir},
 };
 
-struct Cluster {
-    env: Vec<(String, String)>,
-    tokens: Tokens,
-    procs: Vec<Proc>,
-    gateway: Option<Proc>,
+pub struct Cluster {
+    pub env: Vec<(String, String)>,
+    pub tokens: Tokens,
+    pub procs: Vec<Proc>,
+    pub gateway: Option<Proc>,
 }
 
 impl Cluster {
-    async fn new() -> Self {
+    pub async fn new() -> Self {
         let dir = temp_dir();
         let tokens = Tokens::new(&dir);
         let prefix = govhall_test_support::unique_prefix();
@@ -56,7 +56,7 @@ impl Cluster {
         }
     }
 
-    async fn start(&mut self, service: &str) {
+    pub async fn start(&mut self, service: &str) {
         let proc = spawn(service, &["serve", service], &self.env).await;
         self.env.push((
             format!("GOVHALL_UPSTREAMS__{}", service.to_uppercase()),
@@ -67,11 +67,11 @@ impl Cluster {
 
     /// The gateway needs every upstream URL; a not-yet-started service gets a reserved
     /// port it will later bind.
-    async fn start_gateway(&mut self) {
+    pub async fn start_gateway(&mut self) {
         self.gateway = Some(spawn("gateway", &["serve", "gateway"], &self.env).await);
     }
 
-    fn api(&self) -> Api {
+    pub fn api(&self) -> Api {
         Api::new(&self.gateway.as_ref().unwrap().url)
     }
 }

@@ -7,3 +7,4 @@ mod distributed;
 mod flow;
 mod helpers;
 mod standalone;
+mod traces;

@@ -6,6 +6,8 @@ use std::{sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::ServerHandle, middleware::from_fn, web};
 use govhall_bus::{Bus, Handler, outbox::Relay};
+use govhall_contracts::Envelope;
+use govhall_telemetry::TraceContext;
 use govhall_web::{
     InternalKey,
     health::{BusProbe, DatabaseProbe, Readiness},
@@ -13,6 +15,7 @@ use govhall_web::{
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// Settings every service has.
 #[derive(Debug, Clone, Deserialize)]
@@ -62,6 +65,37 @@ pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
         options.max_connections(16);
     }
     Ok(Database::connect(options).await?)
+}
+
+/// Runs each delivery inside a `bus.consume` span that continues the producer's trace.
+struct TracedHandler {
+    service: &'static str,
+    inner: Arc<dyn Handler>,
+}
+
+#[async_trait::async_trait]
+impl Handler for TracedHandler {
+    async fn handle(&self, message: &Envelope) -> anyhow::Result<()> {
+        let span = tracing::info_span!(
+            "bus.consume",
+            service = self.service,
+            message.id = %message.message_id,
+            message.type = %message.message_type,
+            case.id = %message.correlation_id,
+            trace.id = tracing::field::Empty,
+        );
+        let producer = message.traceparent.as_deref().and_then(TraceContext::parse);
+        if let Some(producer) = &producer {
+            govhall_telemetry::set_parent(&span, producer);
+        }
+        let here = govhall_telemetry::context_of(&span, producer.as_ref());
+        span.record("trace.id", here.trace_id());
+        // The handler sees this consumption as the message's trace context, so the events
+        // it causes (`Origin::caused_by`) are children of this span, not of the producer's.
+        let mut message = message.clone();
+        message.traceparent = Some(here.header());
+        self.inner.handle(&message).instrument(span).await
+    }
 }
 
 /// Runs a service: its HTTP server, outbox relay and bus consumer, until shutdown.
@@ -153,9 +187,13 @@ impl ServiceHost {
             }
         });
         let relay_task = tokio::spawn(self.relay.run(tasks.clone()));
-        let consumer = self
-            .handler
-            .map(|handler| self.deps.bus.consume(name, handler, tasks.clone()));
+        let consumer = self.handler.map(|inner| {
+            let traced: Arc<dyn Handler> = Arc::new(TracedHandler {
+                service: name,
+                inner,
+            });
+            self.deps.bus.consume(name, traced, tasks.clone())
+        });
         let handle: ServerHandle = self.server.handle();
         let server = tokio::spawn(self.server);
         tracing::info!(service = name, port = self.port, "service started");

@@ -2,9 +2,16 @@
 //!
 //! Logs go to standard error, so that standard output carries only what a command prints.
 //!
-//! Items: [`init`], [`LogFormat`], [`TraceContext`].
+//! Items: [`init`], [`LogFormat`], [`Otlp`], [`TelemetryGuard`], [`TraceContext`],
+//! [`set_parent`], [`context_of`].
 
+use opentelemetry::trace::{
+    SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, TracerProvider as _,
+};
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::{Resource, trace::SdkTracerProvider};
 use rand::Rng;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 /// How logs are written.
@@ -16,26 +23,126 @@ pub enum LogFormat {
     Json,
 }
 
-/// Installs the global subscriber. `RUST_LOG` overrides `default_level`. Safe to call twice.
-pub fn init(format: LogFormat, default_level: &str) {
+/// Where traces go, when they go anywhere.
+#[derive(Debug, Clone)]
+pub struct Otlp {
+    /// Base URL of an OTLP/HTTP collector, e.g. `http://otel-collector:4318`.
+    pub endpoint: String,
+    /// `service.name` of the spans, e.g. `govhall-intake`.
+    pub service_name: String,
+}
+
+/// Keeps the trace exporter alive; dropping it flushes the spans still buffered.
+#[must_use = "dropping the guard stops trace export"]
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(provider) = self.provider.take() {
+            // Flush what is buffered; an unreachable collector must not block the exit long.
+            let _ = provider.shutdown_with_timeout(std::time::Duration::from_secs(3));
+        }
+    }
+}
+
+/// Installs the global subscriber. `RUST_LOG` overrides `default_level`. With `otlp`, spans
+/// are also exported over OTLP/HTTP (protobuf) in batches; without it nothing is exported
+/// and the OpenTelemetry layer is not installed at all. Safe to call twice (tests): the
+/// first subscriber stays.
+pub fn init(
+    format: LogFormat,
+    default_level: &str,
+    otlp: Option<Otlp>,
+) -> anyhow::Result<TelemetryGuard> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let registry = tracing_subscriber::registry().with(filter);
+    let (provider, otel_layer) = match otlp {
+        Some(otlp) => {
+            let exporter = opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_endpoint(format!("{}/v1/traces", otlp.endpoint.trim_end_matches('/')))
+                .with_timeout(std::time::Duration::from_secs(5))
+                .build()?;
+            let provider = SdkTracerProvider::builder()
+                .with_batch_exporter(exporter)
+                .with_resource(
+                    Resource::builder()
+                        .with_service_name(otlp.service_name)
+                        .build(),
+                )
+                .build();
+            // Traces have their own level: quiet logs (RUST_LOG=warn) must not thin out traces.
+            let layer = tracing_opentelemetry::layer()
+                .with_tracer(provider.tracer("govhall"))
+                .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+            (Some(provider), Some(layer))
+        }
+        None => (None, None),
+    };
+    let registry = tracing_subscriber::registry().with(otel_layer);
     let result = match format {
         LogFormat::Text => registry
-            .with(fmt::layer().with_target(false).with_writer(std::io::stderr))
+            .with(
+                fmt::layer()
+                    .with_target(false)
+                    .with_writer(std::io::stderr)
+                    .with_filter(filter),
+            )
             .try_init(),
         LogFormat::Json => registry
             .with(
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_writer(std::io::stderr),
+                    .with_writer(std::io::stderr)
+                    .with_filter(filter),
             )
             .try_init(),
     };
     // A second init (tests) keeps the first subscriber.
     let _ = result;
+    Ok(TelemetryGuard { provider })
+}
+
+/// Makes `span` a child of the remote span `parent` (from a `traceparent` header or an
+/// envelope). Without the OpenTelemetry layer this does nothing.
+pub fn set_parent(span: &tracing::Span, parent: &TraceContext) {
+    let (Ok(trace_id), Ok(span_id)) = (
+        TraceId::from_hex(&parent.trace_id),
+        SpanId::from_hex(&parent.span_id),
+    ) else {
+        return;
+    };
+    let flags = if parent.flags == "00" {
+        TraceFlags::default()
+    } else {
+        TraceFlags::SAMPLED
+    };
+    let remote = SpanContext::new(trace_id, span_id, flags, true, TraceState::default());
+    let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
+}
+
+/// The trace context to pass on from `span`: its own OpenTelemetry span when the layer is
+/// installed, otherwise a child of `fallback_parent` (or a new trace), so the trace id
+/// still travels across services when nothing is exported.
+pub fn context_of(span: &tracing::Span, fallback_parent: Option<&TraceContext>) -> TraceContext {
+    let cx = span.context();
+    let otel = cx.span();
+    let sc = otel.span_context();
+    if sc.is_valid() {
+        return TraceContext {
+            trace_id: sc.trace_id().to_string(),
+            span_id: sc.span_id().to_string(),
+            flags: if sc.is_sampled() {
+                "01".into()
+            } else {
+                "00".into()
+            },
+        };
+    }
+    fallback_parent.map_or_else(TraceContext::new_root, TraceContext::child)
 }
 
 /// A W3C trace context (`traceparent: 00-<trace-id>-<span-id>-<flags>`).

@@ -37,21 +37,25 @@ pub async fn middleware(
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let trace = req
+    let remote = req
         .headers()
         .get(TRACEPARENT)
         .and_then(|v| v.to_str().ok())
-        .and_then(TraceContext::parse)
-        .map(|parent| parent.child())
-        .unwrap_or_else(TraceContext::new_root);
+        .and_then(TraceContext::parse);
     let span = tracing::info_span!(
         "http.request",
         http.method = %req.method(),
         http.route = req.match_pattern().unwrap_or_default(),
         http.status = tracing::field::Empty,
         request.id = %request_id,
-        trace.id = %trace.trace_id(),
+        trace.id = tracing::field::Empty,
     );
+    if let Some(remote) = &remote {
+        govhall_telemetry::set_parent(&span, remote);
+    }
+    // This service's span of the request: what it passes on to upstreams and events.
+    let trace = govhall_telemetry::context_of(&span, remote.as_ref());
+    span.record("trace.id", trace.trace_id());
     req.extensions_mut().insert(RequestContext {
         request_id: request_id.clone(),
         trace,
