@@ -286,8 +286,17 @@ async fn serve(
         url.expose_secret().to_owned(),
         topology(&settings),
     ));
+    let redis = settings
+        .redis
+        .url
+        .as_ref()
+        .context("GOVHALL_REDIS__URL is required by `serve` (redis://…)")?;
+    let cache =
+        govhall_cache::RedisCache::new(redis.expose_secret(), settings.redis.prefix.clone())
+            .context("GOVHALL_REDIS__URL is not a Redis URL")?;
     let deps = SharedDeps {
         bus,
+        cache: Arc::new(cache),
         internal_key: key,
     };
     let service_settings = ServiceSettings {

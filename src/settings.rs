@@ -25,6 +25,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Message bus.
     pub bus: BusSettings,
+    /// Redis, for caches and rate limits.
+    pub redis: RedisSettings,
     /// Key (≥ 32 bytes) the gateway signs forwarded principals with; required by `serve`,
     /// generated per process in standalone.
     pub internal_key: Option<SecretString>,
@@ -78,6 +80,15 @@ pub struct DatabaseSettings {
     pub joint: Option<String>,
 }
 
+/// Redis (caches and rate limits: nothing that must survive).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0` (used by `serve`; standalone keeps its cache in memory).
+    pub url: Option<SecretString>,
+    /// Prefix of every key.
+    pub prefix: String,
+}
+
 /// Message bus.
 #[derive(Debug, Clone, Deserialize)]
 pub struct BusSettings {
@@ -124,6 +135,7 @@ impl Settings {
             .set_default("log.level", "info")?
             .set_default("bus.prefix", "govhall.")?
             .set_default("bus.delivery_limit", 5)?
+            .set_default("redis.prefix", "govhall:")?
             .set_default("upstream_timeout_secs", 30)?
             .set_default("auto_migrate", true)?;
         let file = file.or_else(|| std::env::var_os("GOVHALL_CONFIG").map(PathBuf::from));

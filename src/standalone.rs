@@ -25,6 +25,7 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
     let key = InternalKey::new(random_key());
     let deps = SharedDeps {
         bus,
+        cache: Arc::new(govhall_cache::MemoryCache::new()),
         internal_key: key.clone(),
     };
     let service = |name: &str| -> anyhow::Result<ServiceSettings> {

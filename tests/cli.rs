@@ -88,3 +88,48 @@ fn token_is_refused_when_the_development_issuer_is_disabled() {
     let token = String::from_utf8(minted.stdout).unwrap();
     assert_eq!(token.trim().split('.').count(), 3, "a JWT");
 }
+
+#[test]
+fn a_settings_file_is_read_and_checked_like_the_environment() {
+    let dir = std::env::temp_dir().join(format!("govhall-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("govhall.toml");
+    std::fs::write(&file, "[log]\nformat = \"yaml\"\n").unwrap();
+    let out = govhall(&["--config", file.to_str().unwrap(), "openapi"], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GOVHALL_LOG__FORMAT"));
+    // The environment overrides the file.
+    let out = govhall(
+        &["--config", file.to_str().unwrap(), "openapi"],
+        &[("GOVHALL_LOG__FORMAT", "json")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn migrate_creates_every_service_database() {
+    let dir = std::env::temp_dir().join(format!("govhall-cli-{}", uuid::Uuid::new_v4().simple()));
+    let out = govhall(&["migrate"], &[("GOVHALL_DATA_DIR", dir.to_str().unwrap())]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for service in ["intake", "deadline", "approval", "joint"] {
+        assert!(dir.join(format!("{service}.db")).exists(), "{service}.db");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("migrated {service}")));
+    }
+    // Again: nothing left to apply, still fine.
+    assert!(
+        govhall(
+            &["migrate", "intake"],
+            &[("GOVHALL_DATA_DIR", dir.to_str().unwrap())]
+        )
+        .status
+        .success()
+    );
+}

@@ -37,6 +37,11 @@ impl Cluster {
                 ),
             ),
             ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
+            (
+                "GOVHALL_REDIS__URL".to_owned(),
+                std::env::var("GOVHALL_TEST_REDIS_URL")
+                    .unwrap_or_else(|_| "redis://127.0.0.1:6379/".into()),
+            ),
             ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
             ("GOVHALL_DEV_ISSUER__ENABLED".to_owned(), "true".to_owned()),
             (

@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use govhall_bus::outbox::{Relay, RelayHandle};
-use govhall_runtime::{ServiceHost, ServiceSettings, SharedDeps, connect_database};
+use govhall_runtime::{ServiceHost, ServiceSettings, SharedDeps};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
@@ -11,13 +10,8 @@ use utoipa::OpenApi;
 
 use crate::{SERVICE, consumers::ApprovalConsumer, migrations::Migrator, routes};
 
-/// What every handler gets.
-pub struct AppState {
-    /// The approval database.
-    pub db: DatabaseConnection,
-    /// Wakes the outbox relay after a commit.
-    pub relay: RelayHandle,
-}
+/// What every handler gets: the database and the relay's wake-up handle.
+pub type AppState = govhall_runtime::AppState;
 
 /// The OpenAPI description of the approval service.
 #[derive(OpenApi)]
@@ -35,30 +29,15 @@ pub struct Application {
 impl Application {
     /// Connects, migrates (when configured) and binds.
     pub async fn build(settings: ServiceSettings, deps: SharedDeps) -> anyhow::Result<Self> {
-        let db = connect_database(&settings.database_url).await?;
-        if settings.auto_migrate {
-            migrate(&db).await?;
-        }
-        let relay = Relay::new(db.clone(), deps.bus.clone());
-        let state = actix_web::web::Data::new(AppState {
-            db: db.clone(),
-            relay: relay.handle(),
-        });
-        let handler = Arc::new(ApprovalConsumer {
-            db: db.clone(),
-            relay: relay.handle(),
-        });
-        let host = ServiceHost::bind(
-            SERVICE,
-            &settings,
-            db,
-            deps,
-            relay,
-            Some(handler),
-            move |cfg| {
-                cfg.app_data(state.clone()).configure(routes::configure);
-            },
-        )?;
+        let consumer = |state: &AppState| -> Arc<dyn govhall_bus::Handler> {
+            Arc::new(ApprovalConsumer {
+                db: state.db.clone(),
+                relay: state.relay.clone(),
+            })
+        };
+        let host =
+            ServiceHost::build::<Migrator>(SERVICE, &settings, deps, consumer, routes::configure)
+                .await?;
         Ok(Self { host })
     }
 

@@ -1,18 +1,23 @@
 #![doc = include_str!("../README.md")]
 //!
-//! Items: [`ServiceSettings`], [`SharedDeps`], [`connect_database`], [`ServiceHost`].
+//! Items: [`ServiceSettings`], [`SharedDeps`], [`AppState`], [`connect_database`], [`ServiceHost`].
 
 use std::{sync::Arc, time::Duration};
 
 use actix_web::{App, HttpServer, dev::ServerHandle, middleware::from_fn, web};
-use govhall_bus::{Bus, Handler, outbox::Relay};
+use govhall_bus::{
+    Bus, Handler,
+    outbox::{Relay, RelayHandle},
+};
+use govhall_cache::Cache;
 use govhall_contracts::Envelope;
 use govhall_telemetry::TraceContext;
 use govhall_web::{
     InternalKey,
-    health::{BusProbe, DatabaseProbe, Readiness},
+    health::{BusProbe, DatabaseProbe, Probe, Readiness},
 };
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -35,8 +40,31 @@ pub struct ServiceSettings {
 pub struct SharedDeps {
     /// The message bus (RabbitMQ or in-process).
     pub bus: Arc<dyn Bus>,
+    /// The cache (Redis or in-process): only what may be lost.
+    pub cache: Arc<dyn Cache>,
     /// Key that verifies the principal forwarded by the gateway.
     pub internal_key: InternalKey,
+}
+
+/// The cache answers.
+struct CacheProbe(Arc<dyn Cache>);
+
+#[async_trait::async_trait]
+impl Probe for CacheProbe {
+    fn name(&self) -> &'static str {
+        "cache"
+    }
+    async fn check(&self) -> anyhow::Result<()> {
+        Ok(self.0.ready().await?)
+    }
+}
+
+/// What every handler of a service gets: its database and a way to wake its relay.
+pub struct AppState {
+    /// The service's own database.
+    pub db: DatabaseConnection,
+    /// Wakes the outbox relay after a commit.
+    pub relay: RelayHandle,
 }
 
 /// Connects to a database; SQLite gets WAL and a busy timeout so the relay, consumers and
@@ -110,6 +138,31 @@ pub struct ServiceHost {
 }
 
 impl ServiceHost {
+    /// Builds a service the way every service is built: connect to its database, migrate it
+    /// with `M` (when configured), create its relay and state, its consumer (from
+    /// `consumer`) and its HTTP server with its `routes`.
+    pub async fn build<M: MigratorTrait>(
+        name: &'static str,
+        settings: &ServiceSettings,
+        deps: SharedDeps,
+        consumer: impl FnOnce(&AppState) -> Arc<dyn Handler>,
+        routes: fn(&mut web::ServiceConfig),
+    ) -> anyhow::Result<Self> {
+        let db = connect_database(&settings.database_url).await?;
+        if settings.auto_migrate {
+            M::up(&db, None).await?;
+        }
+        let relay = Relay::new(db.clone(), deps.bus.clone());
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            relay: relay.handle(),
+        });
+        let handler = consumer(&state);
+        Self::bind(name, settings, db, deps, relay, Some(handler), move |cfg| {
+            cfg.app_data(state.clone()).configure(routes);
+        })
+    }
+
     /// Binds the HTTP server of service `name` with the shared conventions and the service's
     /// own routes (`configure`), and remembers the relay and the consumer to run.
     pub fn bind<F>(
@@ -127,6 +180,7 @@ impl ServiceHost {
         let readiness = Readiness(vec![
             Arc::new(DatabaseProbe(db.clone())),
             Arc::new(BusProbe(deps.bus.clone())),
+            Arc::new(CacheProbe(deps.cache.clone())),
         ]);
         let key = web::Data::new(deps.internal_key.clone());
         let listener = std::net::TcpListener::bind((settings.host.as_str(), settings.port))?;
