@@ -100,6 +100,7 @@ async fn a_case_goes_through_every_service_as_separate_processes_on_postgres_and
     let id = flow::submit_and_accept(&api, &cluster.tokens, "citizen-d1", flow::SINGLE).await;
     flow::review_and_complete(&api, &cluster.tokens, "citizen-d1", &id, &["320102-SCJGJ"]).await;
     flow::refusals(&api, &cluster.tokens).await;
+    flow::calendar_queries(&api).await;
     // Each service reports its database and broker ready.
     let client = awc::Client::default();
     for proc in &cluster.procs {

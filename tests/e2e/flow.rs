@@ -321,3 +321,74 @@ pub async fn refusals(api: &Api, tokens: &Tokens) {
     assert_eq!(twice.status, 409);
     assert_eq!(twice.body["code"], "invalid_state");
 }
+
+/// The public calendar queries, anonymous, through the gateway.
+pub async fn calendar_queries(api: &Api) {
+    let due = api
+        .get(
+            "/api/v1/calendar/due?start=2026-02-13&limit=5&unit=working_days&division=320000",
+            None,
+        )
+        .await;
+    assert_eq!(due.status, 200, "{}", due.body);
+    assert_eq!(
+        due.body["due_date"], "2026-02-27",
+        "14 Feb (make-up Saturday), 24–27 Feb"
+    );
+    assert_eq!(due.body["due_at"], "2026-02-28T00:00:00+08:00");
+    let national_day = api
+        .get("/api/v1/calendar/due?start=2025-09-26&limit=4", None)
+        .await;
+    assert_eq!(
+        national_day.body["due_date"], "2025-10-09",
+        "{}",
+        national_day.body
+    );
+    let between = api
+        .get(
+            "/api/v1/calendar/working-days?from=2026-02-13&to=2026-02-27&division=320102",
+            None,
+        )
+        .await;
+    assert_eq!(between.body["working_days"], 5, "{}", between.body);
+    let unloaded = api
+        .get("/api/v1/calendar/due?start=2026-12-30&limit=3", None)
+        .await;
+    assert_eq!(
+        unloaded.body["years_without_calendar"],
+        json!([2027]),
+        "{}",
+        unloaded.body
+    );
+
+    let bad_division = api
+        .get(
+            "/api/v1/calendar/due?start=2026-02-13&limit=5&division=32",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            bad_division.status,
+            bad_division.body["errors"][0]["field"].as_str()
+        ),
+        (422, Some("division"))
+    );
+    let too_long = api
+        .get("/api/v1/calendar/due?start=2026-02-13&limit=99999", None)
+        .await;
+    assert_eq!(
+        (
+            too_long.status,
+            too_long.body["errors"][0]["field"].as_str()
+        ),
+        (422, Some("limit"))
+    );
+    let bad_date = api
+        .get("/api/v1/calendar/due?start=2026-02-30&limit=5", None)
+        .await;
+    assert_eq!(
+        (bad_date.status, bad_date.body["code"].as_str()),
+        (400, Some("bad_query"))
+    );
+}

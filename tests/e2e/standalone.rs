@@ -59,6 +59,12 @@ async fn bad_input_wrong_principals_and_stale_versions_are_refused_in_standalone
 }
 
 #[actix_web::test]
+async fn the_calendar_answers_anonymous_queries_in_standalone_mode() {
+    let (proc, _tokens, _dir) = start().await;
+    flow::calendar_queries(&Api::new(&proc.url)).await;
+}
+
+#[actix_web::test]
 async fn a_case_survives_a_restart_of_the_standalone_process() {
     let (proc, tokens, dir) = start().await;
     let api = Api::new(&proc.url);

@@ -1,10 +1,13 @@
 //! Messages the deadline service consumes: clocks start and stop with the case.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use govhall_bus::{
     Handler, inbox,
     outbox::{self, RelayHandle},
 };
+use govhall_calendar::Calendars;
 use govhall_contracts::{
     Envelope,
     envelope::Origin,
@@ -31,6 +34,8 @@ pub struct DeadlineConsumer {
     pub db: DatabaseConnection,
     /// Wakes the relay after a commit.
     pub relay: RelayHandle,
+    /// The working-day calendars.
+    pub calendars: Arc<Calendars>,
 }
 
 #[async_trait]
@@ -41,10 +46,13 @@ impl Handler for DeadlineConsumer {
             return Ok(());
         };
         let mut out = Vec::new();
+        let (cals, division) = (self.calendars.as_ref(), message.division_code.as_str());
         if message.is::<CaseSubmitted>() {
             let e: CaseSubmitted = message.decode()?;
             let clock = clocks::start(
                 &txn,
+                cals,
+                division,
                 e.case_id,
                 ClockKind::Acceptance,
                 None,
@@ -66,6 +74,8 @@ impl Handler for DeadlineConsumer {
             .await?;
             let clock = clocks::start(
                 &txn,
+                cals,
+                division,
                 e.case_id,
                 ClockKind::Processing,
                 None,
@@ -78,6 +88,8 @@ impl Handler for DeadlineConsumer {
             let e: TaskOpened = message.decode()?;
             let clock = clocks::start(
                 &txn,
+                cals,
+                division,
                 e.case_id,
                 ClockKind::Task,
                 Some(e.task_id),

@@ -16,8 +16,11 @@ pub type AppState = govhall_runtime::AppState;
 /// The OpenAPI description of the deadline service.
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::clocks::list_clocks),
-    tags((name = "clocks", description = "限时办理: time-limit clocks"))
+    paths(routes::clocks::list_clocks, routes::calendar::calendar_due, routes::calendar::calendar_working_days),
+    tags(
+        (name = "clocks", description = "限时办理: time-limit clocks"),
+        (name = "calendar", description = "工作日: the official working-day calendar, public")
+    )
 )]
 pub struct ApiDoc;
 
@@ -29,15 +32,21 @@ pub struct Application {
 impl Application {
     /// Connects, migrates (when configured) and binds.
     pub async fn build(settings: ServiceSettings, deps: SharedDeps) -> anyhow::Result<Self> {
-        let consumer = |state: &AppState| -> Arc<dyn govhall_bus::Handler> {
+        let calendars = Arc::new(govhall_calendar::Calendars::national_defaults()?);
+        let for_consumer = calendars.clone();
+        let consumer = move |state: &AppState| -> Arc<dyn govhall_bus::Handler> {
             Arc::new(DeadlineConsumer {
                 db: state.db.clone(),
                 relay: state.relay.clone(),
+                calendars: for_consumer,
             })
         };
+        let calendars = actix_web::web::Data::from(calendars);
+        let routes = move |cfg: &mut actix_web::web::ServiceConfig| {
+            cfg.app_data(calendars.clone()).configure(routes::configure);
+        };
         let host =
-            ServiceHost::build::<Migrator>(SERVICE, &settings, deps, consumer, routes::configure)
-                .await?;
+            ServiceHost::build::<Migrator>(SERVICE, &settings, deps, consumer, routes).await?;
         Ok(Self { host })
     }
 

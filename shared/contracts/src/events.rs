@@ -15,6 +15,8 @@ pub enum LimitUnit {
     WorkingDays,
     /// Natural (calendar) days (自然日).
     NaturalDays,
+    /// Calendar months.
+    Months,
     /// Hours, for instant matters (即办件).
     Hours,
 }

@@ -146,7 +146,7 @@ impl ServiceHost {
         settings: &ServiceSettings,
         deps: SharedDeps,
         consumer: impl FnOnce(&AppState) -> Arc<dyn Handler>,
-        routes: fn(&mut web::ServiceConfig),
+        routes: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     ) -> anyhow::Result<Self> {
         let db = connect_database(&settings.database_url).await?;
         if settings.auto_migrate {
@@ -159,7 +159,7 @@ impl ServiceHost {
         });
         let handler = consumer(&state);
         Self::bind(name, settings, db, deps, relay, Some(handler), move |cfg| {
-            cfg.app_data(state.clone()).configure(routes);
+            cfg.app_data(state.clone()).configure(routes.clone());
         })
     }
 

@@ -8,7 +8,9 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::domain::due::due_at;
+use govhall_calendar::Calendars;
+
+use crate::domain::due_at;
 
 /// A stored clock.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -69,14 +71,17 @@ fn unit_str(unit: LimitUnit) -> &'static str {
     match unit {
         LimitUnit::WorkingDays => "working_days",
         LimitUnit::NaturalDays => "natural_days",
+        LimitUnit::Months => "months",
         LimitUnit::Hours => "hours",
     }
 }
 
-/// Starts a clock.
+/// Starts a clock, due by the calendar of `division`.
 #[tracing::instrument(skip_all, fields(case.id = %case_id))]
 pub async fn start(
     db: &impl ConnectionTrait,
+    calendars: &Calendars,
+    division: &str,
     case_id: Uuid,
     kind: ClockKind,
     task_id: Option<Uuid>,
@@ -92,7 +97,7 @@ pub async fn start(
         limit_unit: Set(unit_str(limit.unit).into()),
         state: Set("running".into()),
         started_at: Set(started_at),
-        due_at: Set(due_at(started_at, limit)),
+        due_at: Set(due_at(calendars, division, started_at, limit).due_at),
         stopped_at: Set(None),
         overdue: Set(false),
         version: Set(1),
