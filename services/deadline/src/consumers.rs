@@ -20,7 +20,10 @@ use govhall_contracts::{
 };
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
-use crate::{SERVICE, store::clocks};
+use crate::{
+    SERVICE,
+    store::clocks::{self, NewClock},
+};
 
 /// Statutory acceptance limit: 5 working days from receipt (行政许可法 art. 32).
 const ACCEPTANCE_LIMIT: TimeLimit = TimeLimit {
@@ -53,11 +56,13 @@ impl Handler for DeadlineConsumer {
                 &txn,
                 cals,
                 division,
-                e.case_id,
-                ClockKind::Acceptance,
-                None,
-                ACCEPTANCE_LIMIT,
-                e.submitted_at,
+                NewClock {
+                    case_id: e.case_id,
+                    kind: ClockKind::Acceptance,
+                    task_id: None,
+                    limit: ACCEPTANCE_LIMIT,
+                    started_at: e.submitted_at,
+                },
             )
             .await?;
             out.push(started(&clock, ACCEPTANCE_LIMIT, message)?);
@@ -76,11 +81,13 @@ impl Handler for DeadlineConsumer {
                 &txn,
                 cals,
                 division,
-                e.case_id,
-                ClockKind::Processing,
-                None,
-                e.plan.time_limit,
-                e.accepted_at,
+                NewClock {
+                    case_id: e.case_id,
+                    kind: ClockKind::Processing,
+                    task_id: None,
+                    limit: e.plan.time_limit,
+                    started_at: e.accepted_at,
+                },
             )
             .await?;
             out.push(started(&clock, e.plan.time_limit, message)?);
@@ -90,11 +97,13 @@ impl Handler for DeadlineConsumer {
                 &txn,
                 cals,
                 division,
-                e.case_id,
-                ClockKind::Task,
-                Some(e.task_id),
-                e.time_limit,
-                e.opened_at,
+                NewClock {
+                    case_id: e.case_id,
+                    kind: ClockKind::Task,
+                    task_id: Some(e.task_id),
+                    limit: e.time_limit,
+                    started_at: e.opened_at,
+                },
             )
             .await?;
             out.push(started(&clock, e.time_limit, message)?);

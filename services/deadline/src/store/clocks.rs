@@ -76,18 +76,36 @@ fn unit_str(unit: LimitUnit) -> &'static str {
     }
 }
 
+/// A clock to start.
+#[derive(Debug, Clone)]
+pub struct NewClock {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// The task it measures (task clocks).
+    pub task_id: Option<Uuid>,
+    /// The limit.
+    pub limit: TimeLimit,
+    /// Start.
+    pub started_at: DateTime<FixedOffset>,
+}
+
 /// Starts a clock, due by the calendar of `division`.
-#[tracing::instrument(skip_all, fields(case.id = %case_id))]
+#[tracing::instrument(skip_all, fields(case.id = %clock.case_id))]
 pub async fn start(
     db: &impl ConnectionTrait,
     calendars: &Calendars,
     division: &str,
-    case_id: Uuid,
-    kind: ClockKind,
-    task_id: Option<Uuid>,
-    limit: TimeLimit,
-    started_at: DateTime<FixedOffset>,
+    clock: NewClock,
 ) -> Result<Model, DbErr> {
+    let NewClock {
+        case_id,
+        kind,
+        task_id,
+        limit,
+        started_at,
+    } = clock;
     ActiveModel {
         id: Set(Uuid::now_v7()),
         case_id: Set(case_id),
