@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset};
 use govhall_bus::{
     Handler, inbox,
     outbox::{self, RelayHandle},
@@ -19,10 +20,15 @@ use govhall_contracts::{
     },
 };
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use serde_json::json;
+use uuid::Uuid;
 
 use crate::{
     SERVICE,
-    store::clocks::{self, NewClock},
+    store::{
+        clocks::{self, NewClock},
+        history::{self, Entry},
+    },
 };
 
 /// Statutory acceptance limit: 5 working days from receipt (行政许可法 art. 32).
@@ -48,91 +54,61 @@ impl Handler for DeadlineConsumer {
         let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
             return Ok(());
         };
-        let mut out = Vec::new();
-        let (cals, division) = (self.calendars.as_ref(), message.division_code.as_str());
+        let mut step = Step {
+            txn: &txn,
+            cals: &self.calendars,
+            cause: message,
+            out: Vec::new(),
+        };
         if message.is::<CaseSubmitted>() {
             let e: CaseSubmitted = message.decode()?;
-            let clock = clocks::start(
-                &txn,
-                cals,
-                division,
-                NewClock {
-                    case_id: e.case_id,
-                    kind: ClockKind::Acceptance,
-                    task_id: None,
-                    limit: ACCEPTANCE_LIMIT,
-                    started_at: e.submitted_at,
-                },
+            step.start(
+                e.case_id,
+                ClockKind::Acceptance,
+                None,
+                None,
+                ACCEPTANCE_LIMIT,
+                e.submitted_at,
             )
             .await?;
-            out.push(started(&clock, ACCEPTANCE_LIMIT, message)?);
         } else if message.is::<CaseAccepted>() {
             let e: CaseAccepted = message.decode()?;
-            stop(
-                &txn,
+            step.stop(e.case_id, Some(ClockKind::Acceptance), e.accepted_at)
+                .await?;
+            step.start(
                 e.case_id,
-                Some(ClockKind::Acceptance),
+                ClockKind::Processing,
+                None,
+                None,
+                e.plan.time_limit,
                 e.accepted_at,
-                message,
-                &mut out,
             )
             .await?;
-            let clock = clocks::start(
-                &txn,
-                cals,
-                division,
-                NewClock {
-                    case_id: e.case_id,
-                    kind: ClockKind::Processing,
-                    task_id: None,
-                    limit: e.plan.time_limit,
-                    started_at: e.accepted_at,
-                },
-            )
-            .await?;
-            out.push(started(&clock, e.plan.time_limit, message)?);
         } else if message.is::<TaskOpened>() {
             let e: TaskOpened = message.decode()?;
-            let clock = clocks::start(
-                &txn,
-                cals,
-                division,
-                NewClock {
-                    case_id: e.case_id,
-                    kind: ClockKind::Task,
-                    task_id: Some(e.task_id),
-                    limit: e.time_limit,
-                    started_at: e.opened_at,
-                },
+            let department = Some(e.department_code.clone());
+            step.start(
+                e.case_id,
+                ClockKind::Task,
+                Some(e.task_id),
+                department,
+                e.time_limit,
+                e.opened_at,
             )
             .await?;
-            out.push(started(&clock, e.time_limit, message)?);
         } else if message.is::<ReviewConcluded>() {
             let e: ReviewConcluded = message.decode()?;
-            stop(
-                &txn,
-                e.case_id,
-                Some(ClockKind::Task),
-                e.concluded_at,
-                message,
-                &mut out,
-            )
-            .await?;
+            step.stop(e.case_id, Some(ClockKind::Task), e.concluded_at)
+                .await?;
         } else if message.is::<CaseDecided>() {
             let e: CaseDecided = message.decode()?;
-            stop(
-                &txn,
-                e.case_id,
-                Some(ClockKind::Processing),
-                e.decided_at,
-                message,
-                &mut out,
-            )
-            .await?;
+            step.stop(e.case_id, Some(ClockKind::Processing), e.decided_at)
+                .await?;
         } else if message.is::<CaseCompleted>() {
             let e: CaseCompleted = message.decode()?;
-            stop(&txn, e.case_id, None, e.completed_at, message, &mut out).await?;
+            step.stop(e.case_id, None, e.completed_at).await?;
         }
+        let out = step.out;
         outbox::enqueue(&txn, &out).await?;
         txn.commit().await?;
         if !out.is_empty() {
@@ -142,37 +118,87 @@ impl Handler for DeadlineConsumer {
     }
 }
 
-fn started(clock: &clocks::Model, limit: TimeLimit, cause: &Envelope) -> anyhow::Result<Envelope> {
-    let event = ClockStarted {
-        clock_id: clock.id,
-        case_id: clock.case_id,
-        kind: clocks::parse_kind(&clock.kind),
-        limit,
-        started_at: clock.started_at,
-        due_at: clock.due_at,
-    };
-    tracing::info!(clock.id = %clock.id, clock.kind = %clock.kind, due_at = %clock.due_at, "clock started");
-    Ok(Envelope::wrap(&event, Origin::caused_by(SERVICE, cause))?)
+/// The effects of one message, inside its transaction.
+struct Step<'a> {
+    txn: &'a DatabaseTransaction,
+    cals: &'a Calendars,
+    cause: &'a Envelope,
+    out: Vec<Envelope>,
 }
 
-async fn stop(
-    txn: &DatabaseTransaction,
-    case_id: uuid::Uuid,
-    kind: Option<ClockKind>,
-    at: chrono::DateTime<chrono::FixedOffset>,
-    cause: &Envelope,
-    out: &mut Vec<Envelope>,
-) -> anyhow::Result<()> {
-    for clock in clocks::stop_running(txn, case_id, kind, at).await? {
-        tracing::info!(clock.id = %clock.id, clock.kind = %clock.kind, overdue = clock.overdue, "clock stopped");
-        let event = ClockStopped {
+impl Step<'_> {
+    async fn start(
+        &mut self,
+        case_id: Uuid,
+        kind: ClockKind,
+        task_id: Option<Uuid>,
+        department_code: Option<String>,
+        limit: TimeLimit,
+        started_at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        let new = NewClock {
+            case_id,
+            kind,
+            task_id,
+            department_code,
+            limit,
+            started_at,
+        };
+        let clock = clocks::start(self.txn, self.cals, &self.cause.division_code, new).await?;
+        let entry = Entry {
+            operation: "started",
+            actor: "system",
+            reason: None,
+            legal_basis: None,
+            details: Some(json!({"due_at": clock.due_at, "cause": self.cause.message_type})),
+            at: started_at,
+        };
+        history::record(self.txn, clock.id, case_id, entry).await?;
+        tracing::info!(clock.id = %clock.id, clock.kind = %clock.kind, due_at = %clock.due_at, "clock started");
+        let event = ClockStarted {
             clock_id: clock.id,
             case_id,
-            kind: clocks::parse_kind(&clock.kind),
-            stopped_at: at,
-            overdue: clock.overdue,
+            kind,
+            limit,
+            started_at,
+            due_at: clock.due_at,
         };
-        out.push(Envelope::wrap(&event, Origin::caused_by(SERVICE, cause))?);
+        self.out.push(Envelope::wrap(
+            &event,
+            Origin::caused_by(SERVICE, self.cause),
+        )?);
+        Ok(())
     }
-    Ok(())
+
+    async fn stop(
+        &mut self,
+        case_id: Uuid,
+        kind: Option<ClockKind>,
+        at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        for clock in clocks::stop_running(self.txn, case_id, kind, at).await? {
+            let entry = Entry {
+                operation: "stopped",
+                actor: "system",
+                reason: None,
+                legal_basis: None,
+                details: Some(json!({"overdue": clock.overdue, "cause": self.cause.message_type})),
+                at,
+            };
+            history::record(self.txn, clock.id, case_id, entry).await?;
+            tracing::info!(clock.id = %clock.id, clock.kind = %clock.kind, overdue = clock.overdue, "clock stopped");
+            let event = ClockStopped {
+                clock_id: clock.id,
+                case_id,
+                kind: clocks::parse_kind(&clock.kind),
+                stopped_at: at,
+                overdue: clock.overdue,
+            };
+            self.out.push(Envelope::wrap(
+                &event,
+                Origin::caused_by(SERVICE, self.cause),
+            )?);
+        }
+        Ok(())
+    }
 }

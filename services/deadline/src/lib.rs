@@ -1,12 +1,15 @@
 #![doc = include_str!("../README.md")]
 //!
-//! Modules: [`startup`], [`domain`] (due-time arithmetic), [`store`] (clocks), [`routes`],
+//! Modules: [`startup`], [`domain`] (due-time rules), [`store`] (clocks and their history),
+//! [`ops`] (operations on a clock), [`scheduler`] (the warning ladder), [`routes`],
 //! [`consumers`], [`migrations`].
 
 pub mod consumers;
 pub mod domain;
 pub mod migrations;
+pub mod ops;
 pub mod routes;
+pub mod scheduler;
 pub mod startup;
 pub mod store;
 

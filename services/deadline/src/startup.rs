@@ -1,14 +1,20 @@
 //! Composition root of the deadline service.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use govhall_runtime::{ServiceHost, ServiceSettings, SharedDeps};
+use govhall_calendar::Calendars;
+use govhall_runtime::{
+    ServiceHost, ServiceSettings, SharedDeps,
+    clock::{Clock, SystemClock},
+};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
-use crate::{SERVICE, consumers::DeadlineConsumer, migrations::Migrator, routes};
+use crate::{
+    SERVICE, consumers::DeadlineConsumer, migrations::Migrator, routes, scheduler::Scheduler,
+};
 
 /// What every handler gets: the database and the relay's wake-up handle.
 pub type AppState = govhall_runtime::AppState;
@@ -16,7 +22,15 @@ pub type AppState = govhall_runtime::AppState;
 /// The OpenAPI description of the deadline service.
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::clocks::list_clocks, routes::calendar::calendar_due, routes::calendar::calendar_working_days),
+    paths(
+        routes::clocks::list::list_clocks,
+        routes::clocks::get::get_clock,
+        routes::clocks::pause::pause_clock,
+        routes::clocks::resume::resume_clock,
+        routes::clocks::extend::extend_clock,
+        routes::calendar::calendar_due,
+        routes::calendar::calendar_working_days,
+    ),
     tags(
         (name = "clocks", description = "限时办理: time-limit clocks"),
         (name = "calendar", description = "工作日: the official working-day calendar, public")
@@ -27,12 +41,22 @@ pub struct ApiDoc;
 /// The running deadline service.
 pub struct Application {
     host: ServiceHost,
+    scheduler: Scheduler,
 }
 
 impl Application {
-    /// Connects, migrates (when configured) and binds.
+    /// Connects, migrates (when configured) and binds, on the system clock.
     pub async fn build(settings: ServiceSettings, deps: SharedDeps) -> anyhow::Result<Self> {
-        let calendars = Arc::new(govhall_calendar::Calendars::national_defaults()?);
+        Self::build_with_clock(settings, deps, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Application::build`], with the time taken from `clock` (tests move it).
+    pub async fn build_with_clock(
+        settings: ServiceSettings,
+        deps: SharedDeps,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let calendars = Arc::new(Calendars::national_defaults()?);
         let for_consumer = calendars.clone();
         let consumer = move |state: &AppState| -> Arc<dyn govhall_bus::Handler> {
             Arc::new(DeadlineConsumer {
@@ -41,13 +65,26 @@ impl Application {
                 calendars: for_consumer,
             })
         };
-        let calendars = actix_web::web::Data::from(calendars);
+        let (cals, now) = (
+            actix_web::web::Data::from(calendars.clone()),
+            actix_web::web::Data::new(clock.clone()),
+        );
         let routes = move |cfg: &mut actix_web::web::ServiceConfig| {
-            cfg.app_data(calendars.clone()).configure(routes::configure);
+            cfg.app_data(cals.clone())
+                .app_data(now.clone())
+                .configure(routes::configure);
         };
         let host =
             ServiceHost::build::<Migrator>(SERVICE, &settings, deps, consumer, routes).await?;
-        Ok(Self { host })
+        let (db, relay) = host.state();
+        let scheduler = Scheduler {
+            db,
+            calendars,
+            clock,
+            relay,
+            poll: Duration::from_millis(250),
+        };
+        Ok(Self { host, scheduler })
     }
 
     /// The bound port.
@@ -55,9 +92,12 @@ impl Application {
         self.host.port()
     }
 
-    /// Runs until `shutdown`.
+    /// Runs the service and its scheduler until `shutdown`.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        self.host.run_until_stopped(shutdown).await
+        let scheduler = tokio::spawn(self.scheduler.run(shutdown.clone()));
+        let result = self.host.run_until_stopped(shutdown).await;
+        let _ = scheduler.await;
+        result
     }
 }
 

@@ -83,7 +83,7 @@ pub fn nth_working_day_after(
 
 /// The first working day on or after `day` (a period ending on a rest day ends on the
 /// next working day, 民法典 art. 203).
-fn first_working_day_from(
+pub fn first_working_day_from(
     cal: &DivisionCalendar<'_>,
     mut day: NaiveDate,
     unloaded: &mut BTreeSet<i32>,
@@ -132,6 +132,25 @@ pub fn due(cal: &DivisionCalendar<'_>, started_at: DateTime<FixedOffset>, limit:
         last_day: Some(last_day),
         unloaded_years: unloaded,
     }
+}
+
+/// The last day a limit ending at `due_at` counts (the day before the midnight it ends at).
+pub fn last_day_of(due_at: DateTime<FixedOffset>) -> NaiveDate {
+    local_date(due_at - Duration::seconds(1))
+}
+
+/// The `n`-th working day before `day` counting `day` itself as the first when it is a
+/// working day: the day from whose start `n` working days remain until the end of `day`.
+pub fn nth_working_day_back(cal: &DivisionCalendar<'_>, day: NaiveDate, n: u32) -> NaiveDate {
+    let mut current = day;
+    let mut counted = u32::from(cal.is_working_day(day));
+    while counted < n {
+        current = current.pred_opt().unwrap_or(current);
+        if cal.is_working_day(current) {
+            counted += 1;
+        }
+    }
+    current
 }
 
 /// Working days in `(from, to]`: how many a clock started on `from` has used by the end

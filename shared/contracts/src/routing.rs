@@ -12,6 +12,18 @@ pub const INTAKE_CASE_COMPLETED: &str = "intake.case.completed";
 pub const DEADLINE_CLOCK_STARTED: &str = "deadline.clock.started";
 /// A deadline clock stopped.
 pub const DEADLINE_CLOCK_STOPPED: &str = "deadline.clock.stopped";
+/// A deadline clock was paused (time not counted by law).
+pub const DEADLINE_CLOCK_PAUSED: &str = "deadline.clock.paused";
+/// A paused deadline clock runs again.
+pub const DEADLINE_CLOCK_RESUMED: &str = "deadline.clock.resumed";
+/// A deadline clock was extended (once, with approval).
+pub const DEADLINE_CLOCK_EXTENDED: &str = "deadline.clock.extended";
+/// A deadline clock reached a warning step (warning, yellow card).
+pub const DEADLINE_CLOCK_WARNED: &str = "deadline.clock.warned";
+/// A deadline clock is overdue (red card).
+pub const DEADLINE_CLOCK_OVERDUE: &str = "deadline.clock.overdue";
+/// Every deadline clock event (a topic pattern).
+pub const DEADLINE_CLOCK_ANY: &str = "deadline.clock.*";
 /// A review task was opened for a department.
 pub const APPROVAL_TASK_OPENED: &str = "approval.task.opened";
 /// A review concluded (approved or denied).
@@ -27,6 +39,11 @@ pub const ALL: &[&str] = &[
     INTAKE_CASE_COMPLETED,
     DEADLINE_CLOCK_STARTED,
     DEADLINE_CLOCK_STOPPED,
+    DEADLINE_CLOCK_PAUSED,
+    DEADLINE_CLOCK_RESUMED,
+    DEADLINE_CLOCK_EXTENDED,
+    DEADLINE_CLOCK_WARNED,
+    DEADLINE_CLOCK_OVERDUE,
     APPROVAL_TASK_OPENED,
     APPROVAL_REVIEW_CONCLUDED,
     JOINT_ROUTE_PLANNED,

@@ -32,8 +32,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
         service: service::INTAKE,
         patterns: &[
             rk::APPROVAL_REVIEW_CONCLUDED,
-            rk::DEADLINE_CLOCK_STARTED,
-            rk::DEADLINE_CLOCK_STOPPED,
+            rk::DEADLINE_CLOCK_ANY,
             rk::JOINT_ROUTE_PLANNED,
         ],
     },

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 //!
-//! Items: [`ServiceSettings`], [`SharedDeps`], [`AppState`], [`connect_database`], [`ServiceHost`].
+//! Items: [`clock`] (a `Clock` tests can move), [`ServiceSettings`], [`SharedDeps`], [`AppState`], [`connect_database`], [`ServiceHost`].
+
+pub mod clock;
 
 use std::{sync::Arc, time::Duration};
 
@@ -214,6 +216,11 @@ impl ServiceHost {
     /// The bound port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The service's database and its relay's wake-up handle, for its own workers.
+    pub fn state(&self) -> (DatabaseConnection, RelayHandle) {
+        (self.db.clone(), self.relay.handle())
     }
 
     /// Runs until `shutdown` is cancelled, then drains HTTP requests and stops the consumer

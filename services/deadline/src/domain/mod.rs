@@ -1,5 +1,8 @@
 //! Pure due-time rules of the deadline service: the arithmetic itself lives in
-//! `govhall-calendar`; this maps the wire units onto it.
+//! `govhall-calendar`; this maps the wire units onto it, and [`clock`] holds the rules of
+//! pausing, resuming, extending and the warning ladder.
+
+pub mod clock;
 
 use chrono::{DateTime, FixedOffset};
 use govhall_calendar::{Calendars, Due, Limit, Unit};

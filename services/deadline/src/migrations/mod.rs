@@ -22,14 +22,37 @@ enum Clocks {
     CaseId,
     Kind,
     TaskId,
+    DivisionCode,
+    DepartmentCode,
     LimitValue,
     LimitUnit,
     State,
     StartedAt,
     DueAt,
+    PausedAt,
+    PauseReason,
+    RemainingValue,
+    RemainingUnit,
+    Extended,
+    LadderStep,
+    NextFireAt,
     StoppedAt,
     Overdue,
     Version,
+}
+
+#[derive(DeriveIden)]
+enum ClockEvents {
+    Table,
+    Id,
+    ClockId,
+    CaseId,
+    Operation,
+    Actor,
+    Reason,
+    LegalBasis,
+    Details,
+    At,
 }
 
 struct CreateClocks;
@@ -52,11 +75,20 @@ impl MigrationTrait for CreateClocks {
                     .col(uuid(Clocks::CaseId))
                     .col(string(Clocks::Kind))
                     .col(uuid_null(Clocks::TaskId))
+                    .col(string(Clocks::DivisionCode))
+                    .col(string_null(Clocks::DepartmentCode))
                     .col(integer(Clocks::LimitValue))
                     .col(string(Clocks::LimitUnit))
                     .col(string(Clocks::State))
                     .col(timestamp_with_time_zone(Clocks::StartedAt))
                     .col(timestamp_with_time_zone(Clocks::DueAt))
+                    .col(timestamp_with_time_zone_null(Clocks::PausedAt))
+                    .col(string_null(Clocks::PauseReason))
+                    .col(big_integer_null(Clocks::RemainingValue))
+                    .col(string_null(Clocks::RemainingUnit))
+                    .col(boolean(Clocks::Extended))
+                    .col(integer(Clocks::LadderStep))
+                    .col(timestamp_with_time_zone_null(Clocks::NextFireAt))
                     .col(timestamp_with_time_zone_null(Clocks::StoppedAt))
                     .col(boolean(Clocks::Overdue))
                     .col(integer(Clocks::Version))
@@ -72,10 +104,52 @@ impl MigrationTrait for CreateClocks {
                     .if_not_exists()
                     .to_owned(),
             )
+            .await?;
+        // The scheduler looks for clocks whose next step is due.
+        manager
+            .create_index(
+                Index::create()
+                    .name("clocks_next_fire")
+                    .table(Clocks::Table)
+                    .col(Clocks::NextFireAt)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        // Every operation on a clock, with actor, reason and legal basis (audit).
+        manager
+            .create_table(
+                Table::create()
+                    .table(ClockEvents::Table)
+                    .if_not_exists()
+                    .col(uuid(ClockEvents::Id).primary_key())
+                    .col(uuid(ClockEvents::ClockId))
+                    .col(uuid(ClockEvents::CaseId))
+                    .col(string(ClockEvents::Operation))
+                    .col(string(ClockEvents::Actor))
+                    .col(string_null(ClockEvents::Reason))
+                    .col(string_null(ClockEvents::LegalBasis))
+                    .col(json_null(ClockEvents::Details))
+                    .col(timestamp_with_time_zone(ClockEvents::At))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("clock_events_by_clock")
+                    .table(ClockEvents::Table)
+                    .col(ClockEvents::ClockId)
+                    .if_not_exists()
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ClockEvents::Table).to_owned())
+            .await?;
         manager
             .drop_table(Table::drop().table(Clocks::Table).to_owned())
             .await

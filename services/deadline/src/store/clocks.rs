@@ -10,7 +10,10 @@ use uuid::Uuid;
 
 use govhall_calendar::Calendars;
 
-use crate::domain::due_at;
+use crate::domain::{
+    clock::{Ladder, ladder_times, next_step},
+    due_at,
+};
 
 /// A stored clock.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -25,16 +28,34 @@ pub struct Model {
     pub kind: String,
     /// The review task it measures (task clocks).
     pub task_id: Option<Uuid>,
+    /// Division whose calendar counts.
+    pub division_code: String,
+    /// Department (task clocks).
+    pub department_code: Option<String>,
     /// Amount of the limit.
     pub limit_value: i32,
     /// Unit of the limit.
     pub limit_unit: String,
-    /// `running` or `stopped`.
+    /// `running`, `paused` or `stopped`.
     pub state: String,
     /// Start.
     pub started_at: DateTime<FixedOffset>,
-    /// Due time.
+    /// Due time (while paused: the due time it had when paused).
     pub due_at: DateTime<FixedOffset>,
+    /// When it was paused.
+    pub paused_at: Option<DateTime<FixedOffset>>,
+    /// Why it is paused.
+    pub pause_reason: Option<String>,
+    /// What it had left when paused (amount).
+    pub remaining_value: Option<i64>,
+    /// What it had left when paused (unit: `working_days`, `natural_days`, `seconds`).
+    pub remaining_unit: Option<String>,
+    /// Already extended (a clock is extended once at most)?
+    pub extended: bool,
+    /// Last warning step fired: 0 none, 1 warning, 2 yellow, 3 red.
+    pub ladder_step: i32,
+    /// When the next step fires (running clocks only).
+    pub next_fire_at: Option<DateTime<FixedOffset>>,
     /// Stop.
     pub stopped_at: Option<DateTime<FixedOffset>>,
     /// Stopped after its due time?
@@ -85,13 +106,15 @@ pub struct NewClock {
     pub kind: ClockKind,
     /// The task it measures (task clocks).
     pub task_id: Option<Uuid>,
+    /// Department (task clocks).
+    pub department_code: Option<String>,
     /// The limit.
     pub limit: TimeLimit,
     /// Start.
     pub started_at: DateTime<FixedOffset>,
 }
 
-/// Starts a clock, due by the calendar of `division`.
+/// Starts a clock, due by the calendar of `division`, with its first warning step planned.
 #[tracing::instrument(skip_all, fields(case.id = %clock.case_id))]
 pub async fn start(
     db: &impl ConnectionTrait,
@@ -103,25 +126,125 @@ pub async fn start(
         case_id,
         kind,
         task_id,
+        department_code,
         limit,
         started_at,
     } = clock;
+    let due = due_at(calendars, division, started_at, limit).due_at;
+    let calendar = calendar_of(calendars, division);
+    let next = next_step(
+        &ladder_times(&calendar, Ladder::default(), limit.unit, due),
+        None,
+    );
     ActiveModel {
         id: Set(Uuid::now_v7()),
         case_id: Set(case_id),
         kind: Set(kind_str(kind).into()),
         task_id: Set(task_id),
+        division_code: Set(division.to_owned()),
+        department_code: Set(department_code),
         limit_value: Set(i32::try_from(limit.value).unwrap_or(i32::MAX)),
         limit_unit: Set(unit_str(limit.unit).into()),
         state: Set("running".into()),
-        started_at: Set(started_at),
-        due_at: Set(due_at(calendars, division, started_at, limit).due_at),
+        started_at: Set(utc(started_at)),
+        due_at: Set(utc(due)),
+        paused_at: Set(None),
+        pause_reason: Set(None),
+        remaining_value: Set(None),
+        remaining_unit: Set(None),
+        extended: Set(false),
+        ladder_step: Set(0),
+        next_fire_at: Set(next.map(|(_, at)| utc(at))),
         stopped_at: Set(None),
         overdue: Set(false),
         version: Set(1),
     }
     .insert(db)
     .await
+}
+
+/// Timestamps are stored in UTC: SQLite compares them as text, so one offset for all.
+pub fn utc(at: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    at.with_timezone(&chrono::Utc).fixed_offset()
+}
+
+/// The calendar of a division (the national one for a malformed code).
+pub fn calendar_of<'a>(
+    calendars: &'a Calendars,
+    division: &str,
+) -> govhall_calendar::data::DivisionCalendar<'a> {
+    calendars
+        .for_division(division)
+        .unwrap_or_else(|_| calendars.national_only())
+}
+
+/// Parses a stored unit.
+pub fn parse_unit(s: &str) -> LimitUnit {
+    match s {
+        "natural_days" => LimitUnit::NaturalDays,
+        "months" => LimitUnit::Months,
+        "hours" => LimitUnit::Hours,
+        _ => LimitUnit::WorkingDays,
+    }
+}
+
+/// Writes the changed fields of `changed` if the clock is still at `expected_version`.
+pub async fn save_if_version(
+    db: &impl ConnectionTrait,
+    changed: &Model,
+    expected_version: i32,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::State, Expr::value(changed.state.clone()))
+        .col_expr(Column::DueAt, Expr::value(utc(changed.due_at)))
+        .col_expr(Column::PausedAt, Expr::value(changed.paused_at.map(utc)))
+        .col_expr(
+            Column::PauseReason,
+            Expr::value(changed.pause_reason.clone()),
+        )
+        .col_expr(Column::RemainingValue, Expr::value(changed.remaining_value))
+        .col_expr(
+            Column::RemainingUnit,
+            Expr::value(changed.remaining_unit.clone()),
+        )
+        .col_expr(Column::Extended, Expr::value(changed.extended))
+        .col_expr(Column::LadderStep, Expr::value(changed.ladder_step))
+        .col_expr(
+            Column::NextFireAt,
+            Expr::value(changed.next_fire_at.map(utc)),
+        )
+        .col_expr(Column::StoppedAt, Expr::value(changed.stopped_at.map(utc)))
+        .col_expr(Column::Overdue, Expr::value(changed.overdue))
+        .col_expr(Column::Version, Expr::value(expected_version + 1))
+        .filter(Column::Id.eq(changed.id))
+        .filter(Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Loads a clock.
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(db).await
+}
+
+/// Running clocks whose next step is due at `now`, oldest first; on PostgreSQL they stay
+/// locked until the transaction ends and other replicas skip them.
+pub async fn claim_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<FixedOffset>,
+    limit: u64,
+) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::{QuerySelect, sea_query::LockBehavior, sea_query::LockType};
+    let mut query = Entity::find()
+        .filter(Column::State.eq("running"))
+        .filter(Column::NextFireAt.lte(utc(now)))
+        .order_by_asc(Column::NextFireAt)
+        .limit(limit);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    query.all(db).await
 }
 
 /// Stops the running clocks of a case that match `kind` (all kinds when `None`); returns
@@ -135,29 +258,25 @@ pub async fn stop_running(
 ) -> Result<Vec<Model>, DbErr> {
     let mut query = Entity::find()
         .filter(Column::CaseId.eq(case_id))
-        .filter(Column::State.eq("running"));
+        .filter(Column::State.is_in(["running", "paused"]));
     if let Some(kind) = kind {
         query = query.filter(Column::Kind.eq(kind_str(kind)));
     }
     let mut stopped = Vec::new();
     for clock in query.all(db).await? {
-        let overdue = stopped_at > clock.due_at;
-        let result = Entity::update_many()
-            .col_expr(Column::State, Expr::value("stopped"))
-            .col_expr(Column::StoppedAt, Expr::value(stopped_at))
-            .col_expr(Column::Overdue, Expr::value(overdue))
-            .col_expr(Column::Version, Expr::value(clock.version + 1))
-            .filter(Column::Id.eq(clock.id))
-            .filter(Column::Version.eq(clock.version))
-            .exec(db)
-            .await?;
-        if result.rows_affected == 1 {
+        // A paused clock is late only if it was already late when paused.
+        let late = clock.state == "running" && stopped_at > clock.due_at;
+        let changed = Model {
+            state: "stopped".into(),
+            stopped_at: Some(stopped_at),
+            overdue: clock.overdue || late,
+            next_fire_at: None,
+            ..clock.clone()
+        };
+        if save_if_version(db, &changed, clock.version).await? {
             stopped.push(Model {
-                state: "stopped".into(),
-                stopped_at: Some(stopped_at),
-                overdue,
                 version: clock.version + 1,
-                ..clock
+                ..changed
             });
         }
     }

@@ -1,3 +1,4 @@
 //! Tables of the deadline service.
 
 pub mod clocks;
+pub mod history;

@@ -58,3 +58,132 @@ impl Event for ClockStopped {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_STOPPED;
     const VERSION: u16 = 1;
 }
+
+/// Why a clock is paused: periods the law does not count (行政许可法 art. 45).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseReason {
+    /// Waiting for the applicant's supplement (补正).
+    Supplement,
+    /// Hearing (听证).
+    Hearing,
+    /// Inspection, testing or quarantine (检验、检测、检疫).
+    Testing,
+    /// Appraisal (鉴定).
+    Appraisal,
+    /// Expert review (专家评审).
+    ExpertReview,
+    /// Public notice (公示、公告).
+    PublicNotice,
+    /// Another period the law does not count (legal basis required).
+    Other,
+}
+
+/// A clock was paused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockPaused {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// Why.
+    pub reason: PauseReason,
+    /// When.
+    pub paused_at: DateTime<FixedOffset>,
+}
+impl Event for ClockPaused {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_PAUSED;
+    const VERSION: u16 = 1;
+}
+
+/// A paused clock runs again, with the time it had left.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockResumed {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// When.
+    pub resumed_at: DateTime<FixedOffset>,
+    /// The new due time.
+    pub due_at: DateTime<FixedOffset>,
+}
+impl Event for ClockResumed {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_RESUMED;
+    const VERSION: u16 = 1;
+}
+
+/// A clock was extended (once per clock).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockExtended {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// By how much.
+    pub by: TimeLimit,
+    /// Who approved it.
+    pub approver: String,
+    /// The new due time.
+    pub due_at: DateTime<FixedOffset>,
+}
+impl Event for ClockExtended {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_EXTENDED;
+    const VERSION: u16 = 1;
+}
+
+/// Warning steps before the due time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningLevel {
+    /// A few working days left (预警, default 3).
+    Warning,
+    /// One working day left (黄牌).
+    Yellow,
+}
+
+/// A clock reached a warning step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockWarned {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// Department, for task clocks.
+    pub department_code: Option<String>,
+    /// Step.
+    pub level: WarningLevel,
+    /// The due time.
+    pub due_at: DateTime<FixedOffset>,
+}
+impl Event for ClockWarned {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_WARNED;
+    const VERSION: u16 = 1;
+}
+
+/// A clock is overdue (红牌).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockOverdue {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// Department, for task clocks (reported even when the case as a whole is on time).
+    pub department_code: Option<String>,
+    /// The due time that passed.
+    pub due_at: DateTime<FixedOffset>,
+}
+impl Event for ClockOverdue {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_OVERDUE;
+    const VERSION: u16 = 1;
+}

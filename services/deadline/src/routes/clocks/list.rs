@@ -1,12 +1,12 @@
 //! `GET /api/v1/clocks?case_id=…`: the clocks of a case, for staff.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, FixedOffset};
 use govhall_web::{Principal, PrincipalKind, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::{ClockOut, can_see};
 use crate::{startup::AppState, store::clocks};
 
 /// Query of the clock list.
@@ -14,33 +14,6 @@ use crate::{startup::AppState, store::clocks};
 pub struct ClockQuery {
     /// Case id.
     pub case_id: Uuid,
-}
-
-/// One clock.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ClockOut {
-    /// Clock id.
-    pub id: Uuid,
-    /// Case id.
-    pub case_id: Uuid,
-    /// `acceptance`, `processing` or `task`.
-    pub kind: String,
-    /// The task it measures.
-    pub task_id: Option<Uuid>,
-    /// Limit amount.
-    pub limit_value: i32,
-    /// Limit unit.
-    pub limit_unit: String,
-    /// `running` or `stopped`.
-    pub state: String,
-    /// Start.
-    pub started_at: DateTime<FixedOffset>,
-    /// Due time.
-    pub due_at: DateTime<FixedOffset>,
-    /// Stop.
-    pub stopped_at: Option<DateTime<FixedOffset>>,
-    /// Stopped late?
-    pub overdue: bool,
 }
 
 /// The clocks.
@@ -75,19 +48,8 @@ pub async fn list_clocks(
         })?;
     let items = items
         .into_iter()
-        .map(|c| ClockOut {
-            id: c.id,
-            case_id: c.case_id,
-            kind: c.kind,
-            task_id: c.task_id,
-            limit_value: c.limit_value,
-            limit_unit: c.limit_unit,
-            state: c.state,
-            started_at: c.started_at,
-            due_at: c.due_at,
-            stopped_at: c.stopped_at,
-            overdue: c.overdue,
-        })
+        .filter(|c| can_see(&principal, c))
+        .map(ClockOut::from)
         .collect();
     Ok(HttpResponse::Ok().json(ClockListOut { items }))
 }

@@ -1,0 +1,78 @@
+//! `POST /api/v1/clocks/{id}/resume`: count again, with the time the clock had left.
+
+use std::sync::Arc;
+
+use actix_web::{HttpResponse, web};
+use govhall_bus::outbox;
+use govhall_calendar::Calendars;
+use govhall_runtime::clock::Clock;
+use govhall_web::{Principal, Problem, RequestContext, ValidatedJson};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::{ClockError, ClockOut, can_change, load_visible};
+use crate::{
+    ops::{self, Actor, OpError},
+    startup::AppState,
+    store::clocks,
+};
+
+/// A resumption.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"note": "专家评审结束", "version": 2}))]
+pub struct ResumeIn {
+    /// Explanation.
+    #[validate(length(max = 500, message = "说明过长"))]
+    pub note: Option<String>,
+    /// The clock version seen; a stale one is refused with 409.
+    pub version: Option<i32>,
+}
+
+/// Resumes a paused clock; it falls due after the working days it had left.
+#[utoipa::path(post, path = "/api/v1/clocks/{id}/resume", tag = "clocks", operation_id = "resume_clock",
+    params(("id" = Uuid, Path, description = "Clock id")),
+    request_body = ResumeIn,
+    responses(
+        (status = 200, description = "Running again", body = ClockOut),
+        (status = 403, description = "Not allowed to change the clock", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such clock", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not paused, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resume_clock(
+    state: web::Data<AppState>,
+    cals: web::Data<Calendars>,
+    now: web::Data<Arc<dyn Clock>>,
+    principal: Principal,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: ValidatedJson<ResumeIn>,
+) -> Result<HttpResponse, ClockError> {
+    let input = body.into_inner();
+    let clock = load_visible(&state.db, &principal, *id).await?;
+    if !can_change(&principal, &clock) {
+        return Err(ClockError::Forbidden(
+            "clerks, reviewers and leaders of the clock's division change it",
+        ));
+    }
+    if input.version.is_some_and(|v| v != clock.version) {
+        return Err(OpError::VersionConflict.into());
+    }
+    let actor = Actor {
+        subject: principal.sub.clone(),
+        reason: input.note,
+        legal_basis: None,
+        traceparent: Some(ctx.trace.header()),
+    };
+    let txn = state.db.begin().await?;
+    let events = ops::resume(&txn, &cals, &clock, &actor, now.now().fixed_offset()).await?;
+    outbox::enqueue(&txn, &events).await?;
+    txn.commit().await?;
+    state.relay.notify();
+    let clock = clocks::find(&state.db, clock.id)
+        .await?
+        .ok_or(ClockError::NotFound)?;
+    Ok(HttpResponse::Ok().json(ClockOut::from(clock)))
+}

@@ -1,0 +1,72 @@
+//! The scheduler: fires the warning ladder of every running clock on time. Timers are
+//! durable (each clock's `next_fire_at`), so none is lost across restarts, and one due while
+//! the service was down fires once when it starts. Replicas share the work: on PostgreSQL a
+//! batch of due clocks is claimed with `FOR UPDATE SKIP LOCKED`, and each step is recorded
+//! with the clock's version, so it fires once however many replicas run.
+
+use std::{sync::Arc, time::Duration};
+
+use govhall_bus::outbox::{self, RelayHandle};
+use govhall_calendar::Calendars;
+use govhall_runtime::clock::Clock;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio_util::sync::CancellationToken;
+
+use crate::{ops, store::clocks};
+
+/// Runs the scheduler.
+pub struct Scheduler {
+    /// The deadline database.
+    pub db: DatabaseConnection,
+    /// Calendars.
+    pub calendars: Arc<Calendars>,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the relay after a commit.
+    pub relay: RelayHandle,
+    /// Wait between polls when nothing is due (well under the one-second target).
+    pub poll: Duration,
+}
+
+impl Scheduler {
+    /// Fires due steps until `shutdown`.
+    pub async fn run(self, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let fired = tokio::select! {
+                () = shutdown.cancelled() => return,
+                fired = self.tick() => fired,
+            };
+            match fired {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = format!("{e:#}"), "scheduler tick failed"),
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    /// Fires the steps due now for one batch of clocks; returns how many clocks it handled.
+    pub async fn tick(&self) -> anyhow::Result<usize> {
+        let now = self.clock.now().fixed_offset();
+        let txn = self.db.begin().await?;
+        let due = clocks::claim_due(&txn, now, 100).await?;
+        let mut out = Vec::new();
+        for clock in &due {
+            match ops::fire_due_steps(&txn, &self.calendars, clock, now).await {
+                Ok(events) => out.extend(events),
+                // Changed under us (a pause, a stop): it is looked at again on the next tick.
+                Err(ops::OpError::VersionConflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        outbox::enqueue(&txn, &out).await?;
+        txn.commit().await?;
+        if !out.is_empty() {
+            self.relay.notify();
+        }
+        Ok(due.len())
+    }
+}
