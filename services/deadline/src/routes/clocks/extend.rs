@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use govhall_bus::outbox;
 use govhall_calendar::Calendars;
 use govhall_runtime::clock::Clock;
 use govhall_web::{Principal, Problem, RequestContext, Role, ValidatedJson};
@@ -13,11 +12,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{ClockError, ClockOut, can_see, load_visible};
+use super::{ClockError, ClockOut, can_see, commit, load_visible};
 use crate::{
     ops::{self, Actor, OpError},
     startup::AppState,
-    store::clocks,
 };
 
 /// An extension.
@@ -83,11 +81,5 @@ pub async fn extend_clock(
         now.now().fixed_offset(),
     )
     .await?;
-    outbox::enqueue(&txn, &events).await?;
-    txn.commit().await?;
-    state.relay.notify();
-    let clock = clocks::find(&state.db, clock.id)
-        .await?
-        .ok_or(ClockError::NotFound)?;
-    Ok(HttpResponse::Ok().json(ClockOut::from(clock)))
+    commit(&state, txn, events, clock.id).await
 }

@@ -195,3 +195,38 @@ pub async fn load_visible(
         _ => Err(ClockError::NotFound),
     }
 }
+
+/// Loads a clock the caller may change, at the version the caller saw (when given).
+pub async fn load_changeable(
+    db: &sea_orm::DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+    version: Option<i32>,
+) -> Result<clocks::Model, ClockError> {
+    let clock = load_visible(db, principal, id).await?;
+    if !can_change(principal, &clock) {
+        return Err(ClockError::Forbidden(
+            "clerks, reviewers and leaders of the clock's division change it",
+        ));
+    }
+    if version.is_some_and(|v| v != clock.version) {
+        return Err(OpError::VersionConflict.into());
+    }
+    Ok(clock)
+}
+
+/// Commits an operation with its events, wakes the relay and answers with the clock.
+pub async fn commit(
+    state: &crate::startup::AppState,
+    txn: sea_orm::DatabaseTransaction,
+    events: Vec<govhall_contracts::Envelope>,
+    id: Uuid,
+) -> Result<HttpResponse, ClockError> {
+    govhall_bus::outbox::enqueue(&txn, &events).await?;
+    txn.commit().await?;
+    state.relay.notify();
+    let clock = clocks::find(&state.db, id)
+        .await?
+        .ok_or(ClockError::NotFound)?;
+    Ok(HttpResponse::Ok().json(ClockOut::from(clock)))
+}

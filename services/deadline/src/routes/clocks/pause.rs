@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use govhall_bus::outbox;
 use govhall_calendar::Calendars;
 use govhall_contracts::events::deadline::PauseReason;
 use govhall_runtime::clock::Clock;
@@ -14,11 +13,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{ClockError, ClockOut, can_change, load_visible};
+use super::{ClockError, ClockOut, commit, load_changeable};
 use crate::{
-    ops::{self, Actor, OpError},
+    ops::{self, Actor},
     startup::AppState,
-    store::clocks,
 };
 
 /// Why and on what grounds a clock pauses.
@@ -59,15 +57,7 @@ pub async fn pause_clock(
     body: ValidatedJson<PauseIn>,
 ) -> Result<HttpResponse, ClockError> {
     let input = body.into_inner();
-    let clock = load_visible(&state.db, &principal, *id).await?;
-    if !can_change(&principal, &clock) {
-        return Err(ClockError::Forbidden(
-            "clerks, reviewers and leaders of the clock's division change it",
-        ));
-    }
-    if input.version.is_some_and(|v| v != clock.version) {
-        return Err(OpError::VersionConflict.into());
-    }
+    let clock = load_changeable(&state.db, &principal, *id, input.version).await?;
     let actor = Actor {
         subject: principal.sub.clone(),
         reason: input.note,
@@ -84,11 +74,5 @@ pub async fn pause_clock(
         now.now().fixed_offset(),
     )
     .await?;
-    outbox::enqueue(&txn, &events).await?;
-    txn.commit().await?;
-    state.relay.notify();
-    let clock = clocks::find(&state.db, clock.id)
-        .await?
-        .ok_or(ClockError::NotFound)?;
-    Ok(HttpResponse::Ok().json(ClockOut::from(clock)))
+    commit(&state, txn, events, clock.id).await
 }
