@@ -19,10 +19,7 @@ use serde_json::json;
 
 use crate::{
     SERVICE,
-    domain::clock::{
-        Ladder, Remaining, Step, due_after_resume, extended_due, extended_remaining, ladder_times,
-        next_step, remaining_at,
-    },
+    domain::clock::{Counting, Ladder, Remaining, Step, ladder_times, next_step, remaining_at},
     store::{
         clocks::{self, Model, calendar_of, parse_kind, parse_unit},
         history::{self, Entry},
@@ -167,10 +164,14 @@ pub async fn resume(
         .and_then(|(v, u)| Remaining::from_stored(v, u))
         .ok_or_else(|| anyhow::anyhow!("paused clock without its remaining time"))?;
     let cal = calendar_of(cals, &clock.division_code);
-    let due = due_after_resume(&cal, left, now);
+    let counting = Counting::resumed(now, left);
+    let due = counting.due(&cal);
     let changed = Model {
         state: "running".into(),
         due_at: due,
+        counting_from: counting.from,
+        counting_value: counting.value,
+        counting_unit: counting.unit.as_str().into(),
         paused_at: None,
         pause_reason: None,
         remaining_value: None,
@@ -212,21 +213,20 @@ pub async fn extend(
     };
     match clock.state.as_str() {
         "running" => {
-            changed.due_at = extended_due(&cal, unit, clock.due_at, value);
+            let counting = clock.counting().extended(value, unit);
+            changed.counting_value = counting.value;
+            changed.due_at = counting.due(&cal);
             changed.next_fire_at = next_fire(cals, clock, changed.due_at);
         }
         "paused" => {
             let left = clock
                 .remaining_value
                 .zip(clock.remaining_unit.as_deref())
-                .and_then(|(v, u)| Remaining::from_stored(v, u));
-            let (v, _) = extended_remaining(
-                left.ok_or_else(|| anyhow::anyhow!("paused clock without its remaining time"))?,
-                value,
-            )
-            .to_stored();
+                .and_then(|(v, u)| Remaining::from_stored(v, u))
+                .ok_or_else(|| anyhow::anyhow!("paused clock without its remaining time"))?;
+            let (v, _) = left.plus(value, unit).to_stored();
+            // The new due time is set when the clock resumes with this longer remainder.
             changed.remaining_value = Some(v);
-            changed.due_at = extended_due(&cal, unit, clock.due_at, value);
         }
         other => return Err(OpError::InvalidState(other.to_owned())),
     }

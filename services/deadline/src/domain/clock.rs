@@ -38,6 +38,18 @@ impl Remaining {
         }
     }
 
+    /// `value` more of the clock's limit unit (an extension while paused).
+    pub fn plus(self, value: u32, unit: LimitUnit) -> Self {
+        let v = i64::from(value);
+        match self {
+            Self::WorkingDays(n) => Self::WorkingDays(n + v),
+            Self::NaturalDays(n) => {
+                Self::NaturalDays(n + if unit == LimitUnit::Months { v * 30 } else { v })
+            }
+            Self::Seconds(s) => Self::Seconds(s + v * 3600),
+        }
+    }
+
     /// Parses the stored form.
     pub fn from_stored(value: i64, unit: &str) -> Option<Self> {
         Some(match unit {
@@ -46,6 +58,130 @@ impl Remaining {
             "seconds" => Self::Seconds(value),
             _ => return None,
         })
+    }
+}
+
+/// What a running clock counts: an amount of a unit from an instant (its start, or its
+/// last resumption). Its due time is always recomputed from this, so a calendar change
+/// moves it correctly whatever happened to the clock before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counting {
+    /// Counting starts after the local day of this instant (or at it, for seconds).
+    pub from: DateTime<FixedOffset>,
+    /// Amount.
+    pub value: i64,
+    /// `working_days`, `natural_days`, `months` or `seconds`.
+    pub unit: CountUnit,
+}
+
+/// Unit of a [`Counting`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountUnit {
+    /// Working days.
+    WorkingDays,
+    /// Natural days (ending on a working day).
+    NaturalDays,
+    /// Months (ending on a working day).
+    Months,
+    /// Seconds.
+    Seconds,
+}
+
+impl CountUnit {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WorkingDays => "working_days",
+            Self::NaturalDays => "natural_days",
+            Self::Months => "months",
+            Self::Seconds => "seconds",
+        }
+    }
+
+    /// Parses the stored form (working days when unknown).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "natural_days" => Self::NaturalDays,
+            "months" => Self::Months,
+            "seconds" => Self::Seconds,
+            _ => Self::WorkingDays,
+        }
+    }
+}
+
+impl Counting {
+    /// What a clock started at `started_at` with `limit` counts.
+    pub fn for_limit(started_at: DateTime<FixedOffset>, value: u32, unit: LimitUnit) -> Self {
+        let value = i64::from(value);
+        let (value, unit) = match unit {
+            LimitUnit::WorkingDays => (value, CountUnit::WorkingDays),
+            LimitUnit::NaturalDays => (value, CountUnit::NaturalDays),
+            LimitUnit::Months => (value, CountUnit::Months),
+            LimitUnit::Hours => (value * 3600, CountUnit::Seconds),
+        };
+        Self {
+            from: started_at,
+            value,
+            unit,
+        }
+    }
+
+    /// What a clock resumed at `at` with `remaining` counts.
+    pub fn resumed(at: DateTime<FixedOffset>, remaining: Remaining) -> Self {
+        let (value, unit) = match remaining {
+            Remaining::WorkingDays(n) => (n.max(0), CountUnit::WorkingDays),
+            Remaining::NaturalDays(n) => (n.max(0), CountUnit::NaturalDays),
+            Remaining::Seconds(s) => (s.max(0), CountUnit::Seconds),
+        };
+        Self {
+            from: at,
+            value,
+            unit,
+        }
+    }
+
+    /// The same counting, `value` of the clock's limit unit longer (an extension).
+    pub fn extended(self, value: u32, unit: LimitUnit) -> Self {
+        let add = i64::from(value)
+            * if unit == LimitUnit::Hours && self.unit == CountUnit::Seconds {
+                3600
+            } else {
+                1
+            };
+        Self {
+            value: self.value + add,
+            ..self
+        }
+    }
+
+    /// When it falls due on `cal`.
+    pub fn due(&self, cal: &DivisionCalendar<'_>) -> DateTime<FixedOffset> {
+        let day = local_date(self.from);
+        let mut unloaded = std::collections::BTreeSet::new();
+        let due = match self.unit {
+            CountUnit::WorkingDays => end_of(nth_working_day_after(
+                cal,
+                day,
+                non_negative(self.value),
+                &mut unloaded,
+            )),
+            CountUnit::NaturalDays => end_of(first_working_day_from(
+                cal,
+                day + Duration::days(self.value.max(0)),
+                &mut unloaded,
+            )),
+            CountUnit::Months => {
+                let last = day
+                    .checked_add_months(chrono::Months::new(non_negative(self.value)))
+                    .unwrap_or(day);
+                end_of(first_working_day_from(cal, last, &mut unloaded))
+            }
+            CountUnit::Seconds => self.from + Duration::seconds(self.value.max(0)),
+        };
+        if !unloaded.is_empty() {
+            tracing::warn!(years = ?unloaded, "no calendar loaded for these years: counted Monday to Friday");
+        }
+        due
     }
 }
 
@@ -64,60 +200,6 @@ pub fn remaining_at(
             Remaining::NaturalDays((last - today).num_days())
         }
         LimitUnit::Hours => Remaining::Seconds((due_at - at).num_seconds()),
-    }
-}
-
-/// The due time of a clock resumed at `at` with `remaining` left.
-pub fn due_after_resume(
-    cal: &DivisionCalendar<'_>,
-    remaining: Remaining,
-    at: DateTime<FixedOffset>,
-) -> DateTime<FixedOffset> {
-    let today = local_date(at);
-    let mut unloaded = Default::default();
-    match remaining {
-        Remaining::WorkingDays(n) => end_of(nth_working_day_after(
-            cal,
-            today,
-            non_negative(n),
-            &mut unloaded,
-        )),
-        Remaining::NaturalDays(n) => end_of(first_working_day_from(
-            cal,
-            today + Duration::days(n.max(0)),
-            &mut unloaded,
-        )),
-        Remaining::Seconds(s) => at + Duration::seconds(s.max(0)),
-    }
-}
-
-/// The due time after extending a clock due at `due_at` by `value` of `unit`.
-pub fn extended_due(
-    cal: &DivisionCalendar<'_>,
-    unit: LimitUnit,
-    due_at: DateTime<FixedOffset>,
-    value: u32,
-) -> DateTime<FixedOffset> {
-    let last = last_day_of(due_at);
-    let mut unloaded = Default::default();
-    match unit {
-        LimitUnit::WorkingDays => end_of(nth_working_day_after(cal, last, value, &mut unloaded)),
-        LimitUnit::NaturalDays | LimitUnit::Months => end_of(first_working_day_from(
-            cal,
-            last + Duration::days(i64::from(value)),
-            &mut unloaded,
-        )),
-        LimitUnit::Hours => due_at + Duration::hours(i64::from(value)),
-    }
-}
-
-/// Extends `remaining` (of a paused clock) by `value`.
-pub fn extended_remaining(remaining: Remaining, value: u32) -> Remaining {
-    let v = i64::from(value);
-    match remaining {
-        Remaining::WorkingDays(n) => Remaining::WorkingDays(n + v),
-        Remaining::NaturalDays(n) => Remaining::NaturalDays(n + v),
-        Remaining::Seconds(s) => Remaining::Seconds(s + v * 3600),
     }
 }
 
@@ -234,10 +316,8 @@ mod tests {
         );
         assert_eq!(left, Remaining::WorkingDays(6));
         // Resumed on Wed 25 Feb: 26, 27 Feb, 28 (make-up Sat), 2, 3, 4 Mar.
-        assert_eq!(
-            due_after_resume(&cal, left, at("2026-02-25T09:00:00+08:00")),
-            at("2026-03-05T00:00:00+08:00")
-        );
+        let resumed = Counting::resumed(at("2026-02-25T09:00:00+08:00"), left);
+        assert_eq!(resumed.due(&cal), at("2026-03-05T00:00:00+08:00"));
     }
 
     #[test]
@@ -247,11 +327,8 @@ mod tests {
         let due = at("2026-12-12T00:00:00+08:00");
         for unit in [LimitUnit::WorkingDays, LimitUnit::NaturalDays] {
             let left = remaining_at(&cal, unit, due, at("2026-12-01T09:00:00+08:00"));
-            assert_eq!(
-                due_after_resume(&cal, left, at("2026-12-01T17:00:00+08:00")).date_naive(),
-                due.date_naive(),
-                "{unit:?}"
-            );
+            let resumed = Counting::resumed(at("2026-12-01T17:00:00+08:00"), left);
+            assert_eq!(resumed.due(&cal), due, "{unit:?}");
         }
         let hours_due = at("2026-12-01T12:00:00+08:00");
         let left = remaining_at(
@@ -260,27 +337,62 @@ mod tests {
             hours_due,
             at("2026-12-01T10:00:00+08:00"),
         );
+        let resumed = Counting::resumed(at("2026-12-01T11:00:00+08:00"), left);
+        assert_eq!(resumed.due(&cal), at("2026-12-01T13:00:00+08:00"));
+    }
+
+    #[test]
+    fn an_extension_lengthens_what_the_clock_counts() {
+        let cals = Calendars::national_defaults().unwrap();
+        let cal = cals.for_division("320102").unwrap();
+        // Started Mon 14 Sep 2026 with 9 working days: 15–18, 20 (make-up Sun), 21–24 Sep;
+        // 3 more skip Mid-Autumn (25–27 Sep): 28, 29, 30 Sep.
+        let counting =
+            Counting::for_limit(at("2026-09-14T10:00:00+08:00"), 9, LimitUnit::WorkingDays);
+        assert_eq!(counting.due(&cal), at("2026-09-25T00:00:00+08:00"));
         assert_eq!(
-            due_after_resume(&cal, left, at("2026-12-01T11:00:00+08:00")),
-            at("2026-12-01T13:00:00+08:00")
+            counting.extended(3, LimitUnit::WorkingDays).due(&cal),
+            at("2026-10-01T00:00:00+08:00")
+        );
+        let hours = Counting::for_limit(at("2026-09-14T10:00:00+08:00"), 2, LimitUnit::Hours);
+        assert_eq!(
+            hours.extended(1, LimitUnit::Hours).due(&cal),
+            at("2026-09-14T13:00:00+08:00")
         );
     }
 
     #[test]
-    fn an_extension_adds_working_days_after_the_due_day() {
+    fn counting_from_the_start_agrees_with_the_calendar_arithmetic() {
         let cals = Calendars::national_defaults().unwrap();
         let cal = cals.for_division("320102").unwrap();
-        // Due at the end of Thu 24 Sep 2026; +3 working days skips Mid-Autumn (25–27 Sep):
-        // 28, 29, 30 Sep.
-        let due = at("2026-09-25T00:00:00+08:00");
-        assert_eq!(
-            extended_due(&cal, LimitUnit::WorkingDays, due, 3),
-            at("2026-10-01T00:00:00+08:00")
-        );
-        assert_eq!(
-            extended_remaining(Remaining::WorkingDays(2), 10),
-            Remaining::WorkingDays(12)
-        );
+        let start = at("2026-01-31T10:00:00+08:00");
+        for (value, unit) in [
+            (5, LimitUnit::WorkingDays),
+            (7, LimitUnit::NaturalDays),
+            (1, LimitUnit::Months),
+            (3, LimitUnit::Hours),
+        ] {
+            let calendar_unit = match unit {
+                LimitUnit::WorkingDays => govhall_calendar::Unit::WorkingDays,
+                LimitUnit::NaturalDays => govhall_calendar::Unit::NaturalDays,
+                LimitUnit::Months => govhall_calendar::Unit::Months,
+                LimitUnit::Hours => govhall_calendar::Unit::Hours,
+            };
+            let expected = govhall_calendar::due(
+                &cal,
+                start,
+                govhall_calendar::Limit {
+                    value,
+                    unit: calendar_unit,
+                },
+            )
+            .due_at;
+            assert_eq!(
+                Counting::for_limit(start, value, unit).due(&cal),
+                expected,
+                "{unit:?}"
+            );
+        }
     }
 
     #[test]

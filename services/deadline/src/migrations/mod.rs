@@ -29,6 +29,9 @@ enum Clocks {
     State,
     StartedAt,
     DueAt,
+    CountingFrom,
+    CountingValue,
+    CountingUnit,
     PausedAt,
     PauseReason,
     RemainingValue,
@@ -82,6 +85,9 @@ impl MigrationTrait for CreateClocks {
                     .col(string(Clocks::State))
                     .col(timestamp_with_time_zone(Clocks::StartedAt))
                     .col(timestamp_with_time_zone(Clocks::DueAt))
+                    .col(timestamp_with_time_zone(Clocks::CountingFrom))
+                    .col(big_integer(Clocks::CountingValue))
+                    .col(string(Clocks::CountingUnit))
                     .col(timestamp_with_time_zone_null(Clocks::PausedAt))
                     .col(string_null(Clocks::PauseReason))
                     .col(big_integer_null(Clocks::RemainingValue))

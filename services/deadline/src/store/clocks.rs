@@ -10,10 +10,7 @@ use uuid::Uuid;
 
 use govhall_calendar::Calendars;
 
-use crate::domain::{
-    clock::{Ladder, ladder_times, next_step},
-    due_at,
-};
+use crate::domain::clock::{CountUnit, Counting, Ladder, ladder_times, next_step};
 
 /// A stored clock.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -42,6 +39,12 @@ pub struct Model {
     pub started_at: DateTime<FixedOffset>,
     /// Due time (while paused: the due time it had when paused).
     pub due_at: DateTime<FixedOffset>,
+    /// What it counts: from this instant (its start or last resumption)…
+    pub counting_from: DateTime<FixedOffset>,
+    /// …this amount…
+    pub counting_value: i64,
+    /// …of this unit (`working_days`, `natural_days`, `months`, `seconds`).
+    pub counting_unit: String,
     /// When it was paused.
     pub paused_at: Option<DateTime<FixedOffset>>,
     /// Why it is paused.
@@ -130,8 +133,9 @@ pub async fn start(
         limit,
         started_at,
     } = clock;
-    let due = due_at(calendars, division, started_at, limit).due_at;
     let calendar = calendar_of(calendars, division);
+    let counting = Counting::for_limit(started_at, limit.value, limit.unit);
+    let due = counting.due(&calendar);
     let next = next_step(
         &ladder_times(&calendar, Ladder::default(), limit.unit, due),
         None,
@@ -148,6 +152,9 @@ pub async fn start(
         state: Set("running".into()),
         started_at: Set(utc(started_at)),
         due_at: Set(utc(due)),
+        counting_from: Set(utc(counting.from)),
+        counting_value: Set(counting.value),
+        counting_unit: Set(counting.unit.as_str().into()),
         paused_at: Set(None),
         pause_reason: Set(None),
         remaining_value: Set(None),
@@ -197,6 +204,15 @@ pub async fn save_if_version(
     let result = Entity::update_many()
         .col_expr(Column::State, Expr::value(changed.state.clone()))
         .col_expr(Column::DueAt, Expr::value(utc(changed.due_at)))
+        .col_expr(
+            Column::CountingFrom,
+            Expr::value(utc(changed.counting_from)),
+        )
+        .col_expr(Column::CountingValue, Expr::value(changed.counting_value))
+        .col_expr(
+            Column::CountingUnit,
+            Expr::value(changed.counting_unit.clone()),
+        )
         .col_expr(Column::PausedAt, Expr::value(changed.paused_at.map(utc)))
         .col_expr(
             Column::PauseReason,
@@ -290,4 +306,15 @@ pub async fn of_case(db: &impl ConnectionTrait, case_id: Uuid) -> Result<Vec<Mod
         .order_by_asc(Column::StartedAt)
         .all(db)
         .await
+}
+
+impl Model {
+    /// What the clock counts.
+    pub fn counting(&self) -> Counting {
+        Counting {
+            from: self.counting_from,
+            value: self.counting_value,
+            unit: CountUnit::parse(&self.counting_unit),
+        }
+    }
 }
