@@ -9,6 +9,8 @@ use govhall_bus::{
     outbox::{self, RelayHandle},
 };
 use govhall_calendar::Calendars;
+
+use crate::calendars::CalendarCell;
 use govhall_contracts::{
     Envelope,
     envelope::Origin,
@@ -43,8 +45,8 @@ pub struct DeadlineConsumer {
     pub db: DatabaseConnection,
     /// Wakes the relay after a commit.
     pub relay: RelayHandle,
-    /// The working-day calendars.
-    pub calendars: Arc<Calendars>,
+    /// The calendars in force.
+    pub calendars: Arc<CalendarCell>,
 }
 
 #[async_trait]
@@ -54,9 +56,10 @@ impl Handler for DeadlineConsumer {
         let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
             return Ok(());
         };
+        let cals = self.calendars.current();
         let mut step = Step {
             txn: &txn,
-            cals: &self.calendars,
+            cals: &cals,
             cause: message,
             out: Vec::new(),
         };

@@ -1,9 +1,10 @@
 #![doc = include_str!("../README.md")]
 //!
-//! Modules: [`startup`], [`domain`] (due-time rules), [`store`] (clocks and their history),
+//! Modules: [`startup`], [`calendars`] (the calendars in force), [`domain`] (due-time rules), [`store`] (clocks and their history),
 //! [`ops`] (operations on a clock), [`scheduler`] (the warning ladder), [`routes`],
 //! [`consumers`], [`migrations`].
 
+pub mod calendars;
 pub mod consumers;
 pub mod domain;
 pub mod migrations;

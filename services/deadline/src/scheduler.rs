@@ -6,8 +6,8 @@
 
 use std::{sync::Arc, time::Duration};
 
+use crate::calendars::CalendarCell;
 use govhall_bus::outbox::{self, RelayHandle};
-use govhall_calendar::Calendars;
 use govhall_runtime::clock::Clock;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tokio_util::sync::CancellationToken;
@@ -18,8 +18,8 @@ use crate::{ops, store::clocks};
 pub struct Scheduler {
     /// The deadline database.
     pub db: DatabaseConnection,
-    /// Calendars.
-    pub calendars: Arc<Calendars>,
+    /// The calendars in force.
+    pub calendars: Arc<CalendarCell>,
     /// "Now".
     pub clock: Arc<dyn Clock>,
     /// Wakes the relay after a commit.
@@ -53,9 +53,10 @@ impl Scheduler {
         let now = self.clock.now().fixed_offset();
         let txn = self.db.begin().await?;
         let due = clocks::claim_due(&txn, now, 100).await?;
+        let calendars = self.calendars.current();
         let mut out = Vec::new();
         for clock in &due {
-            match ops::fire_due_steps(&txn, &self.calendars, clock, now).await {
+            match ops::fire_due_steps(&txn, &calendars, clock, now).await {
                 Ok(events) => out.extend(events),
                 // Changed under us (a pause, a stop): it is looked at again on the next tick.
                 Err(ops::OpError::VersionConflict) => {}

@@ -2,7 +2,6 @@
 
 use std::{sync::Arc, time::Duration};
 
-use govhall_calendar::Calendars;
 use govhall_runtime::{
     ServiceHost, ServiceSettings, SharedDeps,
     clock::{Clock, SystemClock},
@@ -13,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
 use crate::{
-    SERVICE, consumers::DeadlineConsumer, migrations::Migrator, routes, scheduler::Scheduler,
+    SERVICE, calendars::CalendarCell, consumers::DeadlineConsumer, migrations::Migrator, routes,
+    scheduler::Scheduler,
 };
 
 /// What every handler gets: the database and the relay's wake-up handle.
@@ -42,6 +42,7 @@ pub struct ApiDoc;
 pub struct Application {
     host: ServiceHost,
     scheduler: Scheduler,
+    calendars: Arc<CalendarCell>,
 }
 
 impl Application {
@@ -56,7 +57,7 @@ impl Application {
         deps: SharedDeps,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let calendars = Arc::new(Calendars::national_defaults()?);
+        let calendars = CalendarCell::shipped()?;
         let for_consumer = calendars.clone();
         let consumer = move |state: &AppState| -> Arc<dyn govhall_bus::Handler> {
             Arc::new(DeadlineConsumer {
@@ -77,14 +78,20 @@ impl Application {
         let host =
             ServiceHost::build::<Migrator>(SERVICE, &settings, deps, consumer, routes).await?;
         let (db, relay) = host.state();
+        // Before anything is served: the stored calendars replace the shipped ones.
+        calendars.load(&db).await?;
         let scheduler = Scheduler {
             db,
-            calendars,
+            calendars: calendars.clone(),
             clock,
             relay,
             poll: Duration::from_millis(250),
         };
-        Ok(Self { host, scheduler })
+        Ok(Self {
+            host,
+            scheduler,
+            calendars,
+        })
     }
 
     /// The bound port.
@@ -94,9 +101,16 @@ impl Application {
 
     /// Runs the service and its scheduler until `shutdown`.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let db = self.scheduler.db.clone();
         let scheduler = tokio::spawn(self.scheduler.run(shutdown.clone()));
+        let follower = tokio::spawn(self.calendars.follow(
+            db,
+            Duration::from_secs(5),
+            shutdown.clone(),
+        ));
         let result = self.host.run_until_stopped(shutdown).await;
         let _ = scheduler.await;
+        let _ = follower.await;
         result
     }
 }

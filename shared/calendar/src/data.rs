@@ -117,6 +117,14 @@ const SHIPPED: &[&str] = &[
 ];
 
 impl Calendars {
+    /// The national years shipped with govhall (2025 and 2026), as data.
+    pub fn shipped_years() -> Result<Vec<YearCalendar>, CalendarError> {
+        SHIPPED
+            .iter()
+            .map(|json| YearCalendar::from_json(json))
+            .collect()
+    }
+
     /// The national calendars shipped with govhall (2025 and 2026).
     pub fn national_defaults() -> Result<Self, CalendarError> {
         let mut calendars = Self::default();

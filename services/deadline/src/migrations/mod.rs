@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(govhall_bus::migration::CreateOutboxAndInbox),
             Box::new(CreateClocks),
+            Box::new(CreateCalendars),
         ]
     }
 }
@@ -158,6 +159,90 @@ impl MigrationTrait for CreateClocks {
             .await?;
         manager
             .drop_table(Table::drop().table(Clocks::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum CalendarYears {
+    Table,
+    Scope,
+    Year,
+    Data,
+    Version,
+    UpdatedBy,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum CalendarChanges {
+    Table,
+    Id,
+    Scope,
+    Year,
+    Version,
+    Actor,
+    Reason,
+    Data,
+    At,
+}
+
+/// Calendars as data: one row per (scope, year), scope `000000` for the nation or a
+/// division code for its overlay, with every change kept for audit.
+struct CreateCalendars;
+
+impl MigrationName for CreateCalendars {
+    fn name(&self) -> &str {
+        "m0003_calendars"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCalendars {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(CalendarYears::Table)
+                    .if_not_exists()
+                    .col(string(CalendarYears::Scope))
+                    .col(integer(CalendarYears::Year))
+                    .col(json(CalendarYears::Data))
+                    .col(integer(CalendarYears::Version))
+                    .col(string(CalendarYears::UpdatedBy))
+                    .col(timestamp_with_time_zone(CalendarYears::UpdatedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(CalendarYears::Scope)
+                            .col(CalendarYears::Year),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CalendarChanges::Table)
+                    .if_not_exists()
+                    .col(uuid(CalendarChanges::Id).primary_key())
+                    .col(string(CalendarChanges::Scope))
+                    .col(integer(CalendarChanges::Year))
+                    .col(integer(CalendarChanges::Version))
+                    .col(string(CalendarChanges::Actor))
+                    .col(string_null(CalendarChanges::Reason))
+                    .col(json(CalendarChanges::Data))
+                    .col(timestamp_with_time_zone(CalendarChanges::At))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(CalendarChanges::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(CalendarYears::Table).to_owned())
             .await
     }
 }

@@ -1,9 +1,10 @@
 //! The public calendar queries: when does a limit fall due, and how many working days lie
 //! between two dates (no login; for integrators, staff and citizens alike).
 
+use crate::calendars::CalendarCell;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use govhall_calendar::{Calendars, Limit, Unit, due::end_of};
+use govhall_calendar::{Limit, Unit, due::end_of};
 use govhall_web::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -110,14 +111,15 @@ fn invalid(field: &str, message: &str, code: &str) -> Problem {
         (status = 422, description = "A parameter is out of range", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn calendar_due(
-    calendars: web::Data<Calendars>,
+    calendars: web::Data<CalendarCell>,
     query: web::Query<DueQuery>,
 ) -> Result<HttpResponse, Problem> {
     if query.limit > MAX_LIMIT {
         return Err(invalid("limit", "期限过长（最多 3650）", "range"));
     }
     let division = division_of(query.division.as_ref())?;
-    let calendar = calendars
+    let current = calendars.current();
+    let calendar = current
         .for_division(&division)
         .map_err(|e| invalid("division", &e.to_string(), "division_code"))?;
     let unit = query.unit.unwrap_or(DayUnit::WorkingDays);
@@ -153,14 +155,15 @@ pub async fn calendar_due(
         (status = 422, description = "A parameter is out of range", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn calendar_working_days(
-    calendars: web::Data<Calendars>,
+    calendars: web::Data<CalendarCell>,
     query: web::Query<BetweenQuery>,
 ) -> Result<HttpResponse, Problem> {
     if (query.to - query.from).num_days().abs() > MAX_SPAN_DAYS {
         return Err(invalid("to", "区间过长（最多十年）", "range"));
     }
     let division = division_of(query.division.as_ref())?;
-    let calendar = calendars
+    let current = calendars.current();
+    let calendar = current
         .for_division(&division)
         .map_err(|e| invalid("division", &e.to_string(), "division_code"))?;
     let (working_days, unloaded) =

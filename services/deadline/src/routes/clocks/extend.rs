@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use govhall_calendar::Calendars;
 use govhall_runtime::clock::Clock;
 use govhall_web::{Principal, Problem, RequestContext, Role, ValidatedJson};
 use sea_orm::TransactionTrait;
@@ -14,6 +13,7 @@ use validator::Validate;
 
 use super::{ClockError, ClockOut, can_see, commit, load_visible};
 use crate::{
+    calendars::CalendarCell,
     ops::{self, Actor, OpError},
     startup::AppState,
 };
@@ -48,7 +48,7 @@ pub struct ExtensionIn {
     ))]
 pub async fn extend_clock(
     state: web::Data<AppState>,
-    cals: web::Data<Calendars>,
+    cals: web::Data<CalendarCell>,
     now: web::Data<Arc<dyn Clock>>,
     principal: Principal,
     ctx: RequestContext,
@@ -74,7 +74,7 @@ pub async fn extend_clock(
     let txn = state.db.begin().await?;
     let events = ops::extend(
         &txn,
-        &cals,
+        &cals.current(),
         &clock,
         input.value,
         &actor,

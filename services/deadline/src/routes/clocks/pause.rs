@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use govhall_calendar::Calendars;
 use govhall_contracts::events::deadline::PauseReason;
 use govhall_runtime::clock::Clock;
 use govhall_web::{Principal, Problem, RequestContext, ValidatedJson};
@@ -15,6 +14,7 @@ use validator::Validate;
 
 use super::{ClockError, ClockOut, commit, load_changeable};
 use crate::{
+    calendars::CalendarCell,
     ops::{self, Actor},
     startup::AppState,
 };
@@ -49,7 +49,7 @@ pub struct PauseIn {
     ))]
 pub async fn pause_clock(
     state: web::Data<AppState>,
-    cals: web::Data<Calendars>,
+    cals: web::Data<CalendarCell>,
     now: web::Data<Arc<dyn Clock>>,
     principal: Principal,
     ctx: RequestContext,
@@ -67,7 +67,7 @@ pub async fn pause_clock(
     let txn = state.db.begin().await?;
     let events = ops::pause(
         &txn,
-        &cals,
+        &cals.current(),
         &clock,
         input.reason,
         &actor,

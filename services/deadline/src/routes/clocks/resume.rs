@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, web};
-use govhall_calendar::Calendars;
 use govhall_runtime::clock::Clock;
 use govhall_web::{Principal, Problem, RequestContext, ValidatedJson};
 use sea_orm::TransactionTrait;
@@ -14,6 +13,7 @@ use validator::Validate;
 
 use super::{ClockError, ClockOut, commit, load_changeable};
 use crate::{
+    calendars::CalendarCell,
     ops::{self, Actor},
     startup::AppState,
 };
@@ -41,7 +41,7 @@ pub struct ResumeIn {
     ))]
 pub async fn resume_clock(
     state: web::Data<AppState>,
-    cals: web::Data<Calendars>,
+    cals: web::Data<CalendarCell>,
     now: web::Data<Arc<dyn Clock>>,
     principal: Principal,
     ctx: RequestContext,
@@ -57,6 +57,13 @@ pub async fn resume_clock(
         traceparent: Some(ctx.trace.header()),
     };
     let txn = state.db.begin().await?;
-    let events = ops::resume(&txn, &cals, &clock, &actor, now.now().fixed_offset()).await?;
+    let events = ops::resume(
+        &txn,
+        &cals.current(),
+        &clock,
+        &actor,
+        now.now().fixed_offset(),
+    )
+    .await?;
     commit(&state, txn, events, clock.id).await
 }

@@ -1,0 +1,102 @@
+//! The calendars in force: loaded from the database (seeded with the shipped national
+//! years on first start), swapped atomically when an administrator changes them, and
+//! reloaded by every replica when another one did.
+
+use std::{
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use chrono::Utc;
+use govhall_calendar::Calendars;
+use sea_orm::DatabaseConnection;
+use tokio_util::sync::CancellationToken;
+
+use crate::store::calendar_years::{self, NATIONAL};
+
+/// The calendars in force, shared by handlers, consumer and scheduler.
+pub struct CalendarCell {
+    current: RwLock<(Arc<Calendars>, Vec<(String, i32, i32)>)>,
+}
+
+impl CalendarCell {
+    /// The shipped national calendars, until [`CalendarCell::load`] reads the database.
+    pub fn shipped() -> anyhow::Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            current: RwLock::new((Arc::new(Calendars::national_defaults()?), Vec::new())),
+        }))
+    }
+
+    /// Seeds the shipped national years that are missing, then loads every stored year.
+    pub async fn load(&self, db: &DatabaseConnection) -> anyhow::Result<()> {
+        for year in Calendars::shipped_years()? {
+            if calendar_years::find(db, NATIONAL, year.year)
+                .await?
+                .is_none()
+            {
+                let put = calendar_years::put(
+                    db,
+                    NATIONAL,
+                    &year,
+                    None,
+                    "system",
+                    Some("shipped with govhall".into()),
+                    Utc::now().fixed_offset(),
+                )
+                .await;
+                // Another replica seeding at the same time is fine: its row is the same.
+                if let Err(e) = put {
+                    tracing::warn!(error = %e, calendar.year = year.year, "seeding a shipped calendar failed; another replica may have done it");
+                }
+            }
+        }
+        self.reload(db).await?;
+        Ok(())
+    }
+
+    /// The calendars in force now.
+    pub fn current(&self) -> Arc<Calendars> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0
+            .clone()
+    }
+
+    /// Reloads from the database; returns whether anything changed.
+    pub async fn reload(&self, db: &DatabaseConnection) -> anyhow::Result<bool> {
+        let rows = calendar_years::all(db).await?;
+        let stamp: Vec<(String, i32, i32)> = rows
+            .iter()
+            .map(|r| (r.scope.clone(), r.year, r.version))
+            .collect();
+        let mut current = self
+            .current
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if current.1 == stamp {
+            return Ok(false);
+        }
+        *current = (Arc::new(calendar_years::compile(&rows)), stamp);
+        tracing::info!(years = ?current.0.loaded_years(), "calendars loaded");
+        Ok(true)
+    }
+
+    /// Reloads every `every` until `shutdown`, so replicas follow a change made elsewhere.
+    pub async fn follow(
+        self: Arc<Self>,
+        db: DatabaseConnection,
+        every: Duration,
+        shutdown: CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+            if let Err(e) = self.reload(&db).await {
+                tracing::warn!(error = %e, "reloading calendars failed");
+            }
+        }
+    }
+}
