@@ -14,9 +14,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::calendar_years::{self, NATIONAL};
 
+/// Which rows (scope, year, version) a compiled `Calendars` was built from.
+type Stamp = Vec<(String, i32, i32)>;
+
 /// The calendars in force, shared by handlers, consumer and scheduler.
 pub struct CalendarCell {
-    current: RwLock<(Arc<Calendars>, Vec<(String, i32, i32)>)>,
+    current: RwLock<(Arc<Calendars>, Stamp)>,
 }
 
 impl CalendarCell {
@@ -66,7 +69,7 @@ impl CalendarCell {
     /// Reloads from the database; returns whether anything changed.
     pub async fn reload(&self, db: &DatabaseConnection) -> anyhow::Result<bool> {
         let rows = calendar_years::all(db).await?;
-        let stamp: Vec<(String, i32, i32)> = rows
+        let stamp: Stamp = rows
             .iter()
             .map(|r| (r.scope.clone(), r.year, r.version))
             .collect();
