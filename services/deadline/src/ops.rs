@@ -10,7 +10,8 @@ use govhall_contracts::{
     events::{
         TimeLimit,
         deadline::{
-            ClockExtended, ClockOverdue, ClockPaused, ClockResumed, ClockWarned, PauseReason,
+            ClockDueChanged, ClockExtended, ClockOverdue, ClockPaused, ClockResumed, ClockWarned,
+            PauseReason,
         },
     },
 };
@@ -338,4 +339,49 @@ pub async fn fire_due_steps(
     changed.next_fire_at = next_step(&times, done).map(|(_, at)| at);
     save(db, &changed, clock.version).await?;
     Ok(out)
+}
+
+/// Recomputes the due time of a running clock on `cals` (after a calendar change); when it
+/// moved, saves it with its next ladder step, records who changed the calendar, and returns
+/// the event. Steps already fired stay fired.
+pub async fn recompute_due(
+    db: &impl ConnectionTrait,
+    cals: &Calendars,
+    clock: &Model,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+) -> Result<Option<Envelope>, OpError> {
+    if clock.state != "running" {
+        return Ok(None);
+    }
+    let cal = calendar_of(cals, &clock.division_code);
+    let due = clock.counting().due(&cal);
+    if due == clock.due_at {
+        return Ok(None);
+    }
+    let changed = Model {
+        due_at: due,
+        next_fire_at: next_fire(cals, clock, due),
+        ..clock.clone()
+    };
+    save(db, &changed, clock.version).await?;
+    record(
+        db,
+        clock,
+        "due_changed",
+        actor,
+        json!({"previous_due_at": clock.due_at, "due_at": due}),
+        now,
+    )
+    .await?;
+    let event = ClockDueChanged {
+        clock_id: clock.id,
+        case_id: clock.case_id,
+        kind: parse_kind(&clock.kind),
+        previous_due_at: clock.due_at,
+        due_at: due,
+    };
+    Ok(Some(
+        Envelope::wrap(&event, origin(clock, actor)).map_err(anyhow::Error::from)?,
+    ))
 }

@@ -30,6 +30,9 @@ pub type AppState = govhall_runtime::AppState;
         routes::clocks::extend::extend_clock,
         routes::calendar::calendar_due,
         routes::calendar::calendar_working_days,
+        routes::calendar_admin::list_calendar_years,
+        routes::calendar_admin::put_calendar_year,
+        routes::calendar_admin::change_calendar_day,
     ),
     tags(
         (name = "clocks", description = "限时办理: time-limit clocks"),

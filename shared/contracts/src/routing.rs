@@ -20,6 +20,8 @@ pub const DEADLINE_CLOCK_RESUMED: &str = "deadline.clock.resumed";
 pub const DEADLINE_CLOCK_EXTENDED: &str = "deadline.clock.extended";
 /// A deadline clock reached a warning step (warning, yellow card).
 pub const DEADLINE_CLOCK_WARNED: &str = "deadline.clock.warned";
+/// A calendar change moved a running clock's due time.
+pub const DEADLINE_CLOCK_DUE_CHANGED: &str = "deadline.clock.due_changed";
 /// A deadline clock is overdue (red card).
 pub const DEADLINE_CLOCK_OVERDUE: &str = "deadline.clock.overdue";
 /// Every deadline clock event (a topic pattern).
@@ -44,6 +46,7 @@ pub const ALL: &[&str] = &[
     DEADLINE_CLOCK_EXTENDED,
     DEADLINE_CLOCK_WARNED,
     DEADLINE_CLOCK_OVERDUE,
+    DEADLINE_CLOCK_DUE_CHANGED,
     APPROVAL_TASK_OPENED,
     APPROVAL_REVIEW_CONCLUDED,
     JOINT_ROUTE_PLANNED,

@@ -1,6 +1,7 @@
 //! HTTP routes of the deadline service.
 
 pub mod calendar;
+pub mod calendar_admin;
 pub mod clocks;
 
 use actix_web::web;
@@ -24,6 +25,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(clocks::extend::extend_clock),
             )
             .route("/calendar/due", web::get().to(calendar::calendar_due))
+            .route(
+                "/calendar/years",
+                web::get().to(calendar_admin::list_calendar_years),
+            )
+            .route(
+                "/calendar/years/{year}",
+                web::put().to(calendar_admin::put_calendar_year),
+            )
+            .route(
+                "/calendar/days",
+                web::post().to(calendar_admin::change_calendar_day),
+            )
             .route(
                 "/calendar/working-days",
                 web::get().to(calendar::calendar_working_days),

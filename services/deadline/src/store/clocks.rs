@@ -318,3 +318,20 @@ impl Model {
         }
     }
 }
+
+/// Running clocks of the divisions a calendar scope covers: every clock for the national
+/// scope (`000000`), the province's, city's or county's own otherwise.
+pub async fn running_in_scope(db: &impl ConnectionTrait, scope: &str) -> Result<Vec<Model>, DbErr> {
+    let mut query = Entity::find().filter(Column::State.eq("running"));
+    if scope != super::calendar_years::NATIONAL {
+        let prefix = if scope.ends_with("0000") {
+            &scope[..2]
+        } else if scope.ends_with("00") {
+            &scope[..4]
+        } else {
+            scope
+        };
+        query = query.filter(Column::DivisionCode.starts_with(prefix));
+    }
+    query.all(db).await
+}

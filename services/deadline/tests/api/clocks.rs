@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::helpers::{Backend, TestApp, at};
 
-async fn submit(app: &TestApp, submitted_at: &str) -> Uuid {
+pub async fn submit(app: &TestApp, submitted_at: &str) -> Uuid {
     let case_id = Uuid::now_v7();
     let event = CaseSubmitted {
         case_id,
@@ -28,7 +28,7 @@ async fn submit(app: &TestApp, submitted_at: &str) -> Uuid {
     case_id
 }
 
-async fn accept(app: &TestApp, case_id: Uuid, accepted_at: &str, working_days: u32) {
+pub async fn accept(app: &TestApp, case_id: Uuid, accepted_at: &str, working_days: u32) {
     let plan = HandlingPlan {
         matter_version: 1,
         departments: vec![],
@@ -47,7 +47,7 @@ async fn accept(app: &TestApp, case_id: Uuid, accepted_at: &str, working_days: u
     app.publish(&event, case_id, "intake").await;
 }
 
-async fn processing_clock(app: &TestApp, case_id: Uuid) -> serde_json::Value {
+pub async fn processing_clock(app: &TestApp, case_id: Uuid) -> serde_json::Value {
     let clocks = app
         .clocks_when(case_id, "the processing clock", |c| {
             c.iter().any(|c| c["kind"] == "processing")

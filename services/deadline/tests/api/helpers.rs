@@ -198,6 +198,21 @@ impl TestApp {
         )
     }
 
+    pub async fn put(&self, path: &str, principal: &str, body: &Value) -> (u16, Value) {
+        let mut res = self
+            .client
+            .put(format!("{}{path}", self.base))
+            .insert_header(("x-govhall-principal", principal))
+            .send_json(body)
+            .await
+            .unwrap();
+        let bytes = res.body().await.unwrap();
+        (
+            res.status().as_u16(),
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
     /// The clocks of a case, once `done` holds (bounded wait).
     pub async fn clocks_when(
         &self,

@@ -2,26 +2,36 @@
 //! Redis), with a clock the tests move.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod calendar;
 mod clocks;
 mod helpers;
 
 /// Runs each listed scenario on both backends.
 macro_rules! on_both_backends {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded {
-            $(#[actix_web::test] async fn $scenario() { crate::clocks::$scenario(crate::helpers::Backend::Embedded).await; })*
-        }
-        mod distributed {
-            $(#[actix_web::test] async fn $scenario() { crate::clocks::$scenario(crate::helpers::Backend::Distributed).await; })*
+    ($module:ident: $($scenario:ident),* $(,)?) => {
+        mod $module {
+            mod embedded {
+                $(#[actix_web::test] async fn $scenario() { crate::$module::$scenario(crate::helpers::Backend::Embedded).await; })*
+            }
+            mod distributed {
+                $(#[actix_web::test] async fn $scenario() { crate::$module::$scenario(crate::helpers::Backend::Distributed).await; })*
+            }
         }
     };
 }
 
-on_both_backends!(
-    a_submitted_case_starts_an_acceptance_clock_due_by_the_official_calendar,
-    pause_and_resume_keep_the_working_days_left_and_are_recorded,
-    a_clock_is_extended_once_and_only_by_a_leader,
-    each_warning_step_fires_once_then_the_clock_turns_red,
-    a_step_due_while_the_service_was_down_fires_once_at_start,
-    stale_versions_wrong_states_and_other_divisions_are_refused,
-);
+/// The scenarios, by area and backend: `scenarios::<area>::<backend>::<scenario>`.
+mod scenarios {
+    on_both_backends!(clocks:
+        a_submitted_case_starts_an_acceptance_clock_due_by_the_official_calendar,
+        pause_and_resume_keep_the_working_days_left_and_are_recorded,
+        a_clock_is_extended_once_and_only_by_a_leader,
+        each_warning_step_fires_once_then_the_clock_turns_red,
+        a_step_due_while_the_service_was_down_fires_once_at_start,
+        stale_versions_wrong_states_and_other_divisions_are_refused,
+    );
+
+    on_both_backends!(calendar:
+        a_calendar_change_moves_running_clocks_and_is_versioned,
+    );
+}

@@ -187,3 +187,22 @@ impl Event for ClockOverdue {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_OVERDUE;
     const VERSION: u16 = 1;
 }
+
+/// A calendar change moved a running clock's due time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockDueChanged {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// The due time before.
+    pub previous_due_at: DateTime<FixedOffset>,
+    /// The due time now.
+    pub due_at: DateTime<FixedOffset>,
+}
+impl Event for ClockDueChanged {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_DUE_CHANGED;
+    const VERSION: u16 = 1;
+}

@@ -1,0 +1,123 @@
+//! Calendar administration scenarios, each run on both backends.
+
+use govhall_contracts::routing;
+use govhall_web::{Principal, PrincipalKind, Role};
+use serde_json::json;
+
+use crate::{
+    clocks::{accept, processing_clock, submit},
+    helpers::{Backend, TestApp},
+};
+
+pub async fn a_calendar_change_moves_running_clocks_and_is_versioned(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    accept(&app, case_id, "2026-11-02T10:00:00+08:00", 5).await;
+    assert_eq!(
+        processing_clock(&app, case_id).await["due_at"],
+        "2026-11-10T00:00:00+08:00"
+    );
+    let admin = app
+        .key
+        .sign(&Principal {
+            sub: "admin-1".into(),
+            kind: PrincipalKind::Staff,
+            roles: vec![Role::Admin],
+            division: Some("320000".into()),
+            department: None,
+        })
+        .unwrap();
+
+    // Nanjing (320100) declares a local holiday on Thu 5 Nov; the case is in 320102, below it.
+    let change = json!({"division": "320100", "date": "2026-11-05", "kind": "holiday", "name": "地方节日", "reason": "市政府通知"});
+    let (status, refused) = app
+        .post(
+            "/api/v1/calendar/days",
+            &app.staff(&[Role::Leader], None),
+            &change,
+        )
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, changed) = app.post("/api/v1/calendar/days", &admin, &change).await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(
+        (
+            changed["version"].as_i64(),
+            changed["clocks_moved"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        processing_clock(&app, case_id).await["due_at"],
+        "2026-11-11T00:00:00+08:00"
+    );
+    let moved = app
+        .expect_events(routing::DEADLINE_CLOCK_DUE_CHANGED, case_id, 1)
+        .await;
+    assert_eq!(moved[0].payload["due_at"], "2026-11-11T00:00:00+08:00");
+
+    // The public query sees it for the divisions below Nanjing, not for Suzhou.
+    let (_, nanjing) = app
+        .get(
+            "/api/v1/calendar/due?start=2026-11-02&limit=5&division=320102",
+            &admin,
+        )
+        .await;
+    assert_eq!(nanjing["due_date"], "2026-11-10");
+    let (_, suzhou) = app
+        .get(
+            "/api/v1/calendar/due?start=2026-11-02&limit=5&division=320500",
+            &admin,
+        )
+        .await;
+    assert_eq!(suzhou["due_date"], "2026-11-09");
+
+    // Versioned: a stale version is refused; the list shows the overlay next to the shipped years.
+    let stale = json!({"division": "320100", "date": "2026-11-06", "kind": "holiday", "reason": "x", "version": 7});
+    let (status, conflict) = app.post("/api/v1/calendar/days", &admin, &stale).await;
+    assert_eq!(
+        (status, conflict["code"].as_str()),
+        (409, Some("version_conflict"))
+    );
+    let (_, years) = app.get("/api/v1/calendar/years", &admin).await;
+    let keys: Vec<(String, i64, i64)> = years["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| {
+            (
+                y["division"].as_str().unwrap().to_owned(),
+                y["year"].as_i64().unwrap(),
+                y["version"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        keys.contains(&("000000".into(), 2025, 1)) && keys.contains(&("000000".into(), 2026, 1)),
+        "{keys:?}"
+    );
+    assert!(keys.contains(&("320100".into(), 2026, 1)), "{keys:?}");
+
+    // Contradictory data is refused whole.
+    let bad = json!({"source": "x", "holidays": [{"from": "2027-02-01", "to": "2027-02-03", "name": "a"}], "workdays": ["2027-02-02"], "reason": "test"});
+    let (status, invalid) = app.put("/api/v1/calendar/years/2027", &admin, &bad).await;
+    assert_eq!(status, 422, "{invalid}");
+    let (_, years) = app.get("/api/v1/calendar/years", &admin).await;
+    assert!(
+        !years["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|y| y["year"] == 2027),
+        "nothing stored"
+    );
+
+    // Back to normal: the clock moves back.
+    let normal = json!({"division": "320100", "date": "2026-11-05", "kind": "normal", "reason": "撤销", "version": 1});
+    let (status, _) = app.post("/api/v1/calendar/days", &admin, &normal).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        processing_clock(&app, case_id).await["due_at"],
+        "2026-11-10T00:00:00+08:00"
+    );
+}
