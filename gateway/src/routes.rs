@@ -60,6 +60,7 @@ pub(crate) const ROUTES: &[RouteRule] = &[
     rule("/api/v1/cases", Upstream::Intake, false),
     rule("/api/v1/clocks", Upstream::Deadline, false),
     rule("/api/v1/calendar", Upstream::Deadline, true),
+    rule("/api/v1/supervision", Upstream::Deadline, false),
     rule("/api/v1/reviews", Upstream::Approval, false),
     rule("/api/v1/tasks", Upstream::Approval, false),
     rule("/api/v1/divisions", Upstream::Joint, false),

@@ -139,7 +139,14 @@ impl Step<'_> {
         limit: TimeLimit,
         started_at: DateTime<FixedOffset>,
     ) -> anyhow::Result<()> {
+        // The matter arrives with the submission; later clocks of the case copy it.
+        let matter_code = if self.cause.is::<CaseSubmitted>() {
+            Some(self.cause.decode::<CaseSubmitted>()?.matter_code)
+        } else {
+            clocks::matter_of(self.txn, case_id).await?
+        };
         let new = NewClock {
+            matter_code,
             case_id,
             kind,
             task_id,

@@ -210,6 +210,7 @@ pub async fn extend(
     let cal = calendar_of(cals, &clock.division_code);
     let mut changed = Model {
         extended: true,
+        extended_by: i32::try_from(value).unwrap_or(i32::MAX),
         ..clock.clone()
     };
     match clock.state.as_str() {

@@ -33,10 +33,13 @@ pub type AppState = govhall_runtime::AppState;
         routes::calendar_admin::list_calendar_years,
         routes::calendar_admin::put_calendar_year,
         routes::calendar_admin::change_calendar_day,
+        routes::supervision::list_supervised_clocks,
+        routes::supervision::supervision_summary,
     ),
     tags(
         (name = "clocks", description = "限时办理: time-limit clocks"),
-        (name = "calendar", description = "工作日: the official working-day calendar, public")
+        (name = "calendar", description = "工作日: the official working-day calendar, public"),
+        (name = "supervision", description = "电子监察: clocks by status and the figures of a period")
     )
 )]
 pub struct ApiDoc;

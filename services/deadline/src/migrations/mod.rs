@@ -25,6 +25,7 @@ enum Clocks {
     TaskId,
     DivisionCode,
     DepartmentCode,
+    MatterCode,
     LimitValue,
     LimitUnit,
     State,
@@ -38,6 +39,7 @@ enum Clocks {
     RemainingValue,
     RemainingUnit,
     Extended,
+    ExtendedBy,
     LadderStep,
     NextFireAt,
     StoppedAt,
@@ -81,6 +83,7 @@ impl MigrationTrait for CreateClocks {
                     .col(uuid_null(Clocks::TaskId))
                     .col(string(Clocks::DivisionCode))
                     .col(string_null(Clocks::DepartmentCode))
+                    .col(string_null(Clocks::MatterCode))
                     .col(integer(Clocks::LimitValue))
                     .col(string(Clocks::LimitUnit))
                     .col(string(Clocks::State))
@@ -94,6 +97,7 @@ impl MigrationTrait for CreateClocks {
                     .col(big_integer_null(Clocks::RemainingValue))
                     .col(string_null(Clocks::RemainingUnit))
                     .col(boolean(Clocks::Extended))
+                    .col(integer(Clocks::ExtendedBy))
                     .col(integer(Clocks::LadderStep))
                     .col(timestamp_with_time_zone_null(Clocks::NextFireAt))
                     .col(timestamp_with_time_zone_null(Clocks::StoppedAt))
@@ -108,6 +112,18 @@ impl MigrationTrait for CreateClocks {
                     .name("clocks_by_case")
                     .table(Clocks::Table)
                     .col(Clocks::CaseId)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        // Supervision filters by division (a prefix) and state.
+        manager
+            .create_index(
+                Index::create()
+                    .name("clocks_by_division_state")
+                    .table(Clocks::Table)
+                    .col(Clocks::DivisionCode)
+                    .col(Clocks::State)
                     .if_not_exists()
                     .to_owned(),
             )

@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod calendar_admin;
 pub mod clocks;
+pub mod supervision;
 
 use actix_web::web;
 
@@ -23,6 +24,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/clocks/{id}/extension",
                 web::post().to(clocks::extend::extend_clock),
+            )
+            .route(
+                "/supervision/clocks",
+                web::get().to(supervision::list_supervised_clocks),
+            )
+            .route(
+                "/supervision/summary",
+                web::get().to(supervision::supervision_summary),
             )
             .route("/calendar/due", web::get().to(calendar::calendar_due))
             .route(

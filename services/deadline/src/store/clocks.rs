@@ -29,6 +29,8 @@ pub struct Model {
     pub division_code: String,
     /// Department (task clocks).
     pub department_code: Option<String>,
+    /// Matter of the case.
+    pub matter_code: Option<String>,
     /// Amount of the limit.
     pub limit_value: i32,
     /// Unit of the limit.
@@ -55,6 +57,8 @@ pub struct Model {
     pub remaining_unit: Option<String>,
     /// Already extended (a clock is extended once at most)?
     pub extended: bool,
+    /// By how much (in the limit's unit).
+    pub extended_by: i32,
     /// Last warning step fired: 0 none, 1 warning, 2 yellow, 3 red.
     pub ladder_step: i32,
     /// When the next step fires (running clocks only).
@@ -111,6 +115,8 @@ pub struct NewClock {
     pub task_id: Option<Uuid>,
     /// Department (task clocks).
     pub department_code: Option<String>,
+    /// Matter of the case.
+    pub matter_code: Option<String>,
     /// The limit.
     pub limit: TimeLimit,
     /// Start.
@@ -130,6 +136,7 @@ pub async fn start(
         kind,
         task_id,
         department_code,
+        matter_code,
         limit,
         started_at,
     } = clock;
@@ -147,6 +154,7 @@ pub async fn start(
         task_id: Set(task_id),
         division_code: Set(division.to_owned()),
         department_code: Set(department_code),
+        matter_code: Set(matter_code),
         limit_value: Set(i32::try_from(limit.value).unwrap_or(i32::MAX)),
         limit_unit: Set(unit_str(limit.unit).into()),
         state: Set("running".into()),
@@ -160,6 +168,7 @@ pub async fn start(
         remaining_value: Set(None),
         remaining_unit: Set(None),
         extended: Set(false),
+        extended_by: Set(0),
         ladder_step: Set(0),
         next_fire_at: Set(next.map(|(_, at)| utc(at))),
         stopped_at: Set(None),
@@ -224,6 +233,7 @@ pub async fn save_if_version(
             Expr::value(changed.remaining_unit.clone()),
         )
         .col_expr(Column::Extended, Expr::value(changed.extended))
+        .col_expr(Column::ExtendedBy, Expr::value(changed.extended_by))
         .col_expr(Column::LadderStep, Expr::value(changed.ladder_step))
         .col_expr(
             Column::NextFireAt,
@@ -324,14 +334,31 @@ impl Model {
 pub async fn running_in_scope(db: &impl ConnectionTrait, scope: &str) -> Result<Vec<Model>, DbErr> {
     let mut query = Entity::find().filter(Column::State.eq("running"));
     if scope != super::calendar_years::NATIONAL {
-        let prefix = if scope.ends_with("0000") {
-            &scope[..2]
-        } else if scope.ends_with("00") {
-            &scope[..4]
-        } else {
-            scope
-        };
-        query = query.filter(Column::DivisionCode.starts_with(prefix));
+        query = query.filter(Column::DivisionCode.starts_with(division_prefix(scope)));
     }
     query.all(db).await
+}
+
+/// The matter of a case, from any of its clocks (the acceptance clock carries it).
+pub async fn matter_of(db: &impl ConnectionTrait, case_id: Uuid) -> Result<Option<String>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::CaseId.eq(case_id))
+        .filter(Column::MatterCode.is_not_null())
+        .one(db)
+        .await?
+        .and_then(|c| c.matter_code))
+}
+
+/// The code prefix shared by a division and every division below it (GB/T 2260):
+/// `32` for a province (`320000`), `3201` for a city (`320100`), the code for a county.
+pub fn division_prefix(code: &str) -> &str {
+    if code.len() != 6 {
+        code
+    } else if code.ends_with("0000") {
+        &code[..2]
+    } else if code.ends_with("00") {
+        &code[..4]
+    } else {
+        code
+    }
 }

@@ -5,6 +5,7 @@
 mod calendar;
 mod clocks;
 mod helpers;
+mod supervision;
 
 /// Runs each listed scenario on both backends.
 macro_rules! on_both_backends {
@@ -29,6 +30,10 @@ mod scenarios {
         each_warning_step_fires_once_then_the_clock_turns_red,
         a_step_due_while_the_service_was_down_fires_once_at_start,
         stale_versions_wrong_states_and_other_divisions_are_refused,
+    );
+
+    on_both_backends!(supervision:
+        a_supervisor_sees_clocks_by_status_and_the_figures_of_a_period,
     );
 
     on_both_backends!(calendar:

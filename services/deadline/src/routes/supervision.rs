@@ -1,0 +1,316 @@
+//! Supervision (电子监察): the clocks of a division and those below it by status, and the
+//! figures of a period — counts, on-time completion rate, time used against time committed.
+//! Supervisors see their division and every division below; leaders their own division.
+
+use actix_web::{HttpResponse, web};
+use chrono::{Duration, NaiveDate};
+use govhall_calendar::{due::end_of, due::last_day_of, due::local_date, working_days_between};
+use govhall_web::{FieldError, Principal, PrincipalKind, Problem, Role};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::clocks::ClockOut;
+use crate::{
+    calendars::CalendarCell,
+    startup::AppState,
+    store::clocks::{self, Column, Entity, calendar_of, division_prefix},
+};
+
+/// Where a clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Running, no warning yet.
+    OnTime,
+    /// Running, warned (a few working days left).
+    Warning,
+    /// Running, yellow card (one working day left).
+    Yellow,
+    /// Running past its due time (red card).
+    Red,
+    /// Paused.
+    Paused,
+    /// Extended (running or paused).
+    Extended,
+}
+
+/// Filters of the supervision queries.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SupervisionQuery {
+    /// Division (default: the caller's); must be the caller's or, for supervisors, below it.
+    pub division: Option<String>,
+    /// Department code.
+    pub department: Option<String>,
+    /// Matter code.
+    pub matter: Option<String>,
+    /// Status.
+    pub status: Option<Status>,
+    /// Clock kind: `acceptance`, `processing` (default for the summary) or `task`.
+    pub kind: Option<String>,
+    /// First day of the period (summary; default 30 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// Last day of the period (summary; default today).
+    pub to: Option<NaiveDate>,
+    /// At most this many clocks (list; default 100, at most 1000).
+    pub limit: Option<u64>,
+}
+
+/// A clock under supervision.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SupervisedClockOut {
+    /// Its status.
+    pub status: Status,
+    /// The clock.
+    #[serde(flatten)]
+    pub clock: ClockOut,
+}
+
+/// Clocks not yet stopped, soonest due first.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SupervisedClockListOut {
+    /// Clocks.
+    pub items: Vec<SupervisedClockOut>,
+}
+
+/// Open clocks by status.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct OpenCounts {
+    /// On time.
+    pub on_time: u64,
+    /// Warned.
+    pub warning: u64,
+    /// Yellow card.
+    pub yellow: u64,
+    /// Red card.
+    pub red: u64,
+    /// Paused.
+    pub paused: u64,
+    /// Extended.
+    pub extended: u64,
+}
+
+/// Clocks stopped in the period.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct CompletedFigures {
+    /// How many.
+    pub count: u64,
+    /// How many on time.
+    pub on_time: u64,
+    /// On-time rate (0–1), `null` when none completed.
+    pub on_time_rate: Option<f64>,
+    /// Average working days used (working-day clocks; pauses not counted).
+    pub average_used_working_days: Option<f64>,
+    /// Average working days committed (limit plus extension).
+    pub average_committed_working_days: Option<f64>,
+}
+
+/// The figures of a division and period.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SupervisionSummaryOut {
+    /// Division.
+    pub division: String,
+    /// Period start.
+    pub from: NaiveDate,
+    /// Period end.
+    pub to: NaiveDate,
+    /// Open clocks now.
+    pub open: OpenCounts,
+    /// Clocks stopped in the period.
+    pub completed: CompletedFigures,
+}
+
+fn status_of(c: &clocks::Model) -> Status {
+    match (c.state.as_str(), c.ladder_step) {
+        ("paused", _) => Status::Paused,
+        (_, 3) => Status::Red,
+        (_, 2) => Status::Yellow,
+        (_, 1) => Status::Warning,
+        _ => Status::OnTime,
+    }
+}
+
+/// The division the caller may look at: `requested` when it is theirs or (supervisors)
+/// below theirs.
+fn scope(principal: &Principal, requested: Option<&String>) -> Result<String, Problem> {
+    let own = match (&principal.kind, &principal.division) {
+        (PrincipalKind::Staff, Some(d))
+            if principal.has_role(Role::Supervisor) || principal.has_role(Role::Leader) =>
+        {
+            d.clone()
+        }
+        _ => return Err(Problem::forbidden("supervisors and leaders only")),
+    };
+    let wanted = requested.cloned().unwrap_or_else(|| own.clone());
+    let allowed = wanted == own
+        || (principal.has_role(Role::Supervisor) && wanted.starts_with(division_prefix(&own)));
+    if wanted.len() != 6 || !wanted.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Problem::validation(vec![FieldError {
+            field: "division".into(),
+            message: "须为六位行政区划代码".into(),
+            code: "division_code".into(),
+        }]));
+    }
+    if allowed {
+        Ok(wanted)
+    } else {
+        Err(Problem::forbidden("outside the caller's division"))
+    }
+}
+
+fn filtered(query: &SupervisionQuery, division: &str) -> sea_orm::Select<Entity> {
+    let mut q = Entity::find().filter(Column::DivisionCode.starts_with(division_prefix(division)));
+    if let Some(d) = &query.department {
+        q = q.filter(Column::DepartmentCode.eq(d.clone()));
+    }
+    if let Some(m) = &query.matter {
+        q = q.filter(Column::MatterCode.eq(m.clone()));
+    }
+    q
+}
+
+fn internal(e: sea_orm::DbErr) -> Problem {
+    tracing::error!(error = %e, "supervision query failed");
+    Problem::internal()
+}
+
+/// Lists the clocks not yet stopped, by status, soonest due first.
+#[utoipa::path(get, path = "/api/v1/supervision/clocks", tag = "supervision", operation_id = "list_supervised_clocks",
+    params(SupervisionQuery),
+    responses(
+        (status = 200, description = "The clocks", body = SupervisedClockListOut),
+        (status = 403, description = "Not a supervisor or leader of the division", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_supervised_clocks(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<SupervisionQuery>,
+) -> Result<HttpResponse, Problem> {
+    let division = scope(&principal, query.division.as_ref())?;
+    let mut q = filtered(&query, &division).filter(Column::State.is_in(["running", "paused"]));
+    if let Some(kind) = &query.kind {
+        q = q.filter(Column::Kind.eq(kind.clone()));
+    }
+    q = match query.status {
+        Some(Status::OnTime) => q
+            .filter(Column::State.eq("running"))
+            .filter(Column::LadderStep.eq(0)),
+        Some(Status::Warning) => q
+            .filter(Column::State.eq("running"))
+            .filter(Column::LadderStep.eq(1)),
+        Some(Status::Yellow) => q
+            .filter(Column::State.eq("running"))
+            .filter(Column::LadderStep.eq(2)),
+        Some(Status::Red) => q
+            .filter(Column::State.eq("running"))
+            .filter(Column::LadderStep.eq(3)),
+        Some(Status::Paused) => q.filter(Column::State.eq("paused")),
+        Some(Status::Extended) => q.filter(Column::Extended.eq(true)),
+        None => q,
+    };
+    let rows = q
+        .order_by_asc(Column::DueAt)
+        .limit(query.limit.unwrap_or(100).min(1000))
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    let items = rows
+        .into_iter()
+        .map(|c| SupervisedClockOut {
+            status: status_of(&c),
+            clock: c.into(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(SupervisedClockListOut { items }))
+}
+
+/// The figures of a division (and those below) for a period.
+#[utoipa::path(get, path = "/api/v1/supervision/summary", tag = "supervision", operation_id = "supervision_summary",
+    params(SupervisionQuery),
+    responses(
+        (status = 200, description = "The figures", body = SupervisionSummaryOut),
+        (status = 403, description = "Not a supervisor or leader of the division", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad period", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn supervision_summary(
+    state: web::Data<AppState>,
+    cell: web::Data<CalendarCell>,
+    now: web::Data<std::sync::Arc<dyn govhall_runtime::clock::Clock>>,
+    principal: Principal,
+    query: web::Query<SupervisionQuery>,
+) -> Result<HttpResponse, Problem> {
+    let division = scope(&principal, query.division.as_ref())?;
+    let to = query
+        .to
+        .unwrap_or_else(|| local_date(now.now().fixed_offset()));
+    let from = query.from.unwrap_or(to - Duration::days(30));
+    if from > to || (to - from).num_days() > 366 {
+        return Err(Problem::validation(vec![FieldError {
+            field: "from".into(),
+            message: "期间须在一年以内且起止有序".into(),
+            code: "range".into(),
+        }]));
+    }
+    let kind = query.kind.clone().unwrap_or_else(|| "processing".into());
+    let open = filtered(&query, &division)
+        .filter(Column::Kind.eq(kind.clone()))
+        .filter(Column::State.is_in(["running", "paused"]))
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    let mut counts = OpenCounts::default();
+    for c in &open {
+        match status_of(c) {
+            Status::OnTime => counts.on_time += 1,
+            Status::Warning => counts.warning += 1,
+            Status::Yellow => counts.yellow += 1,
+            Status::Red => counts.red += 1,
+            Status::Paused => counts.paused += 1,
+            Status::Extended => {}
+        }
+        counts.extended += u64::from(c.extended);
+    }
+    // Period bounds as instants: 00:00 of `from` to 24:00 of `to`, Asia/Shanghai.
+    let start = end_of(from - Duration::days(1));
+    let end = end_of(to);
+    let stopped = filtered(&query, &division)
+        .filter(Column::Kind.eq(kind))
+        .filter(Column::State.eq("stopped"))
+        .filter(Column::StoppedAt.gte(clocks::utc(start)))
+        .filter(Column::StoppedAt.lt(clocks::utc(end)))
+        .all(&state.db)
+        .await
+        .map_err(internal)?;
+    let calendars = cell.current();
+    let mut completed = CompletedFigures {
+        count: stopped.len() as u64,
+        ..Default::default()
+    };
+    let (mut used, mut committed, mut averaged) = (0i64, 0i64, 0i64);
+    for c in &stopped {
+        completed.on_time += u64::from(!c.overdue);
+        if let (Some(at), "working_days") = (c.stopped_at, c.limit_unit.as_str()) {
+            let cal = calendar_of(&calendars, &c.division_code);
+            let total = i64::from(c.limit_value) + i64::from(c.extended_by);
+            // What was left at the stop (negative when late) tells what was used, pauses excluded.
+            let left = working_days_between(&cal, local_date(at), last_day_of(c.due_at)).0;
+            used += total - left;
+            committed += total;
+            averaged += 1;
+        }
+    }
+    if completed.count > 0 {
+        completed.on_time_rate = Some(completed.on_time as f64 / completed.count as f64);
+    }
+    if averaged > 0 {
+        completed.average_used_working_days = Some(used as f64 / averaged as f64);
+        completed.average_committed_working_days = Some(committed as f64 / averaged as f64);
+    }
+    Ok(HttpResponse::Ok().json(SupervisionSummaryOut {
+        division,
+        from,
+        to,
+        open: counts,
+        completed,
+    }))
+}
