@@ -17,8 +17,11 @@ use govhall_contracts::{
     events::{
         LimitUnit, TimeLimit,
         approval::{ReviewConcluded, TaskOpened},
-        deadline::{ClockKind, ClockStarted, ClockStopped},
-        intake::{CaseAccepted, CaseCompleted, CaseDecided, CaseSubmitted},
+        deadline::{ClockKind, ClockStarted, ClockStopped, PauseReason},
+        intake::{
+            CaseAccepted, CaseCompleted, CaseDecided, CaseRejected, CaseSubmitted,
+            CaseSupplementRequested, CaseSupplemented, CaseWithdrawn,
+        },
     },
 };
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
@@ -26,7 +29,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    SERVICE,
+    SERVICE, ops,
     store::{
         clocks::{self, NewClock},
         history::{self, Entry},
@@ -110,6 +113,19 @@ impl Handler for DeadlineConsumer {
         } else if message.is::<CaseCompleted>() {
             let e: CaseCompleted = message.decode()?;
             step.stop(e.case_id, None, e.completed_at).await?;
+        } else if message.is::<CaseSupplementRequested>() {
+            let e: CaseSupplementRequested = message.decode()?;
+            step.pause_for_supplement(e.case_id, e.requested_at).await?;
+        } else if message.is::<CaseSupplemented>() {
+            let e: CaseSupplemented = message.decode()?;
+            step.resume_after_supplement(e.case_id, e.supplemented_at)
+                .await?;
+        } else if message.is::<CaseRejected>() {
+            let e: CaseRejected = message.decode()?;
+            step.stop(e.case_id, None, e.rejected_at).await?;
+        } else if message.is::<CaseWithdrawn>() {
+            let e: CaseWithdrawn = message.decode()?;
+            step.cancel(e.case_id, e.withdrawn_at).await?;
         }
         let out = step.out;
         outbox::enqueue(&txn, &out).await?;
@@ -130,6 +146,67 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
+    fn system(&self) -> ops::Actor {
+        ops::Actor {
+            subject: "system".into(),
+            reason: Some(self.cause.message_type.clone()),
+            legal_basis: None,
+            traceparent: self.cause.traceparent.clone(),
+        }
+    }
+
+    /// A supplement notice stops every running clock of the case until it is answered.
+    async fn pause_for_supplement(
+        &mut self,
+        case_id: Uuid,
+        at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        let actor = ops::Actor {
+            legal_basis: Some("《中华人民共和国行政许可法》第三十二条".into()),
+            ..self.system()
+        };
+        for clock in clocks::of_case_in(self.txn, case_id, &["running"]).await? {
+            self.out.extend(
+                ops::pause(
+                    self.txn,
+                    self.cals,
+                    &clock,
+                    PauseReason::Supplement,
+                    &actor,
+                    at,
+                )
+                .await?,
+            );
+        }
+        Ok(())
+    }
+
+    /// The supplement arrived: the clocks it paused count again with what they had left.
+    async fn resume_after_supplement(
+        &mut self,
+        case_id: Uuid,
+        at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        let actor = self.system();
+        for clock in clocks::of_case_in(self.txn, case_id, &["paused"]).await? {
+            if clock.pause_reason.as_deref() == Some("supplement") {
+                self.out
+                    .extend(ops::resume(self.txn, self.cals, &clock, &actor, at).await?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The case was withdrawn: its clocks are cancelled.
+    async fn cancel(&mut self, case_id: Uuid, at: DateTime<FixedOffset>) -> anyhow::Result<()> {
+        let actor = self.system();
+        for clock in clocks::of_case_in(self.txn, case_id, &["running", "paused"]).await? {
+            self.out
+                .extend(ops::cancel(self.txn, &clock, &actor, at).await?);
+        }
+        Ok(())
+    }
+
     async fn start(
         &mut self,
         case_id: Uuid,

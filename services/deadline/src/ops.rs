@@ -10,8 +10,8 @@ use govhall_contracts::{
     events::{
         TimeLimit,
         deadline::{
-            ClockDueChanged, ClockExtended, ClockOverdue, ClockPaused, ClockResumed, ClockWarned,
-            PauseReason,
+            ClockCancelled, ClockDueChanged, ClockExpired, ClockExtended, ClockKind, ClockOverdue,
+            ClockPaused, ClockResumed, ClockWarned, PauseReason,
         },
     },
 };
@@ -334,6 +334,18 @@ pub async fn fire_due_steps(
         )
         .await?;
         out.push(envelope);
+        if step == Step::Red && kind == ClockKind::Acceptance {
+            // Not answered in time: intake deems the application accepted (行政许可法 art. 32).
+            let expired = ClockExpired {
+                clock_id: clock.id,
+                case_id: clock.case_id,
+                kind,
+                due_at: clock.due_at,
+            };
+            out.push(
+                Envelope::wrap(&expired, origin(clock, &system)).map_err(anyhow::Error::from)?,
+            );
+        }
         done = Some(step);
     }
     changed.ladder_step = done.map_or(0, |s| s as i32);
@@ -385,4 +397,34 @@ pub async fn recompute_due(
     Ok(Some(
         Envelope::wrap(&event, origin(clock, actor)).map_err(anyhow::Error::from)?,
     ))
+}
+
+/// Cancels a running or paused clock (its case was withdrawn): it stops counting and is
+/// not reported as late.
+pub async fn cancel(
+    db: &impl ConnectionTrait,
+    clock: &Model,
+    actor: &Actor,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<Envelope>, OpError> {
+    if !matches!(clock.state.as_str(), "running" | "paused") {
+        return Err(OpError::InvalidState(clock.state.clone()));
+    }
+    let changed = Model {
+        state: "cancelled".into(),
+        stopped_at: Some(now),
+        next_fire_at: None,
+        ..clock.clone()
+    };
+    save(db, &changed, clock.version).await?;
+    record(db, clock, "cancelled", actor, json!({}), now).await?;
+    let event = ClockCancelled {
+        clock_id: clock.id,
+        case_id: clock.case_id,
+        kind: parse_kind(&clock.kind),
+        cancelled_at: now,
+    };
+    Ok(vec![
+        Envelope::wrap(&event, origin(clock, actor)).map_err(anyhow::Error::from)?,
+    ])
 }

@@ -4,6 +4,14 @@
 pub const INTAKE_CASE_SUBMITTED: &str = "intake.case.submitted";
 /// A clerk accepted a case (受理); carries the handling plan.
 pub const INTAKE_CASE_ACCEPTED: &str = "intake.case.accepted";
+/// The applicant was told, once, everything to supplement (一次性告知).
+pub const INTAKE_CASE_SUPPLEMENT_REQUESTED: &str = "intake.case.supplement_requested";
+/// The applicant supplemented what was asked.
+pub const INTAKE_CASE_SUPPLEMENTED: &str = "intake.case.supplemented";
+/// The case was not accepted (不予受理).
+pub const INTAKE_CASE_REJECTED: &str = "intake.case.rejected";
+/// The applicant withdrew the case (撤回).
+pub const INTAKE_CASE_WITHDRAWN: &str = "intake.case.withdrawn";
 /// A decision was recorded for a case.
 pub const INTAKE_CASE_DECIDED: &str = "intake.case.decided";
 /// A case was completed (result delivered, 办结).
@@ -22,6 +30,10 @@ pub const DEADLINE_CLOCK_EXTENDED: &str = "deadline.clock.extended";
 pub const DEADLINE_CLOCK_WARNED: &str = "deadline.clock.warned";
 /// A calendar change moved a running clock's due time.
 pub const DEADLINE_CLOCK_DUE_CHANGED: &str = "deadline.clock.due_changed";
+/// An acceptance or commitment clock ran out (intake deems the case accepted, or ends it).
+pub const DEADLINE_CLOCK_EXPIRED: &str = "deadline.clock.expired";
+/// A deadline clock was cancelled (the case was withdrawn).
+pub const DEADLINE_CLOCK_CANCELLED: &str = "deadline.clock.cancelled";
 /// A deadline clock is overdue (red card).
 pub const DEADLINE_CLOCK_OVERDUE: &str = "deadline.clock.overdue";
 /// Every deadline clock event (a topic pattern).
@@ -37,6 +49,10 @@ pub const JOINT_ROUTE_PLANNED: &str = "joint.route.planned";
 pub const ALL: &[&str] = &[
     INTAKE_CASE_SUBMITTED,
     INTAKE_CASE_ACCEPTED,
+    INTAKE_CASE_SUPPLEMENT_REQUESTED,
+    INTAKE_CASE_SUPPLEMENTED,
+    INTAKE_CASE_REJECTED,
+    INTAKE_CASE_WITHDRAWN,
     INTAKE_CASE_DECIDED,
     INTAKE_CASE_COMPLETED,
     DEADLINE_CLOCK_STARTED,
@@ -47,6 +63,8 @@ pub const ALL: &[&str] = &[
     DEADLINE_CLOCK_WARNED,
     DEADLINE_CLOCK_OVERDUE,
     DEADLINE_CLOCK_DUE_CHANGED,
+    DEADLINE_CLOCK_EXPIRED,
+    DEADLINE_CLOCK_CANCELLED,
     APPROVAL_TASK_OPENED,
     APPROVAL_REVIEW_CONCLUDED,
     JOINT_ROUTE_PLANNED,

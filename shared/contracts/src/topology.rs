@@ -41,6 +41,10 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
         patterns: &[
             rk::INTAKE_CASE_SUBMITTED,
             rk::INTAKE_CASE_ACCEPTED,
+            rk::INTAKE_CASE_SUPPLEMENT_REQUESTED,
+            rk::INTAKE_CASE_SUPPLEMENTED,
+            rk::INTAKE_CASE_REJECTED,
+            rk::INTAKE_CASE_WITHDRAWN,
             rk::INTAKE_CASE_DECIDED,
             rk::INTAKE_CASE_COMPLETED,
             rk::APPROVAL_TASK_OPENED,

@@ -362,3 +362,17 @@ pub fn division_prefix(code: &str) -> &str {
         code
     }
 }
+
+/// The clocks of a case in one of `states`.
+pub async fn of_case_in(
+    db: &impl ConnectionTrait,
+    case_id: Uuid,
+    states: &[&str],
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::CaseId.eq(case_id))
+        .filter(Column::State.is_in(states.iter().copied()))
+        .order_by_asc(Column::StartedAt)
+        .all(db)
+        .await
+}

@@ -310,3 +310,91 @@ pub async fn stale_versions_wrong_states_and_other_divisions_are_refused(backend
     let (status, _) = app.get(&format!("/api/v1/clocks/{id}"), "forged").await;
     assert_eq!(status, 401);
 }
+
+pub async fn a_supplement_request_pauses_the_clocks_until_the_supplement_arrives(backend: Backend) {
+    use govhall_contracts::events::intake::{CaseSupplementRequested, CaseSupplemented};
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    accept(&app, case_id, "2026-11-02T10:00:00+08:00", 5).await;
+    assert_eq!(
+        processing_clock(&app, case_id).await["due_at"],
+        "2026-11-10T00:00:00+08:00"
+    );
+    // Told on Tue 3 Nov: 3 Nov used, 4 left (4, 5, 6, 9 Nov).
+    let asked = CaseSupplementRequested {
+        case_id,
+        items: vec!["营业执照复印件".into()],
+        requested_at: at("2026-11-03T11:00:00+08:00"),
+    };
+    app.publish(&asked, case_id, "intake").await;
+    let paused = app
+        .clocks_when(case_id, "the pause", |c| {
+            c.iter()
+                .any(|c| c["kind"] == "processing" && c["state"] == "paused")
+        })
+        .await;
+    let clock = paused.iter().find(|c| c["kind"] == "processing").unwrap();
+    assert_eq!(
+        (
+            clock["pause_reason"].as_str(),
+            clock["remaining_value"].as_i64()
+        ),
+        (Some("supplement"), Some(4))
+    );
+    // Supplemented on Mon 16 Nov: 17, 18, 19, 20 Nov.
+    let answered = CaseSupplemented {
+        case_id,
+        supplemented_at: at("2026-11-16T14:00:00+08:00"),
+    };
+    app.publish(&answered, case_id, "intake").await;
+    let resumed = app
+        .clocks_when(case_id, "the resumption", |c| {
+            c.iter()
+                .any(|c| c["kind"] == "processing" && c["state"] == "running")
+        })
+        .await;
+    let clock = resumed.iter().find(|c| c["kind"] == "processing").unwrap();
+    assert_eq!(clock["due_at"], "2026-11-21T00:00:00+08:00");
+    app.expect_events(routing::DEADLINE_CLOCK_PAUSED, case_id, 1)
+        .await;
+    app.expect_events(routing::DEADLINE_CLOCK_RESUMED, case_id, 1)
+        .await;
+}
+
+pub async fn a_withdrawn_case_cancels_its_clocks_and_an_unanswered_one_expires(backend: Backend) {
+    use govhall_contracts::events::intake::CaseWithdrawn;
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let withdrawn = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    let unanswered = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    app.clocks_when(unanswered, "the acceptance clock", |c| !c.is_empty())
+        .await;
+    app.clocks_when(withdrawn, "the acceptance clock", |c| !c.is_empty())
+        .await;
+    app.publish(
+        &CaseWithdrawn {
+            case_id: withdrawn,
+            withdrawn_at: at("2026-11-03T09:00:00+08:00"),
+        },
+        withdrawn,
+        "intake",
+    )
+    .await;
+    app.clocks_when(withdrawn, "the cancellation", |c| {
+        c.iter().all(|c| c["state"] == "cancelled")
+    })
+    .await;
+    app.expect_events(routing::DEADLINE_CLOCK_CANCELLED, withdrawn, 1)
+        .await;
+    // Five working days pass without an answer (3–6, 9 Nov): the acceptance clock expires.
+    app.clock
+        .set(at("2026-11-10T00:00:01+08:00").with_timezone(&Utc));
+    let expired = app
+        .expect_events(routing::DEADLINE_CLOCK_EXPIRED, unanswered, 1)
+        .await;
+    assert_eq!(expired[0].payload["kind"], "acceptance");
+    assert!(
+        app.events(routing::DEADLINE_CLOCK_EXPIRED, withdrawn)
+            .is_empty(),
+        "a cancelled clock does not expire"
+    );
+}

@@ -30,6 +30,8 @@ mod scenarios {
         each_warning_step_fires_once_then_the_clock_turns_red,
         a_step_due_while_the_service_was_down_fires_once_at_start,
         stale_versions_wrong_states_and_other_divisions_are_refused,
+        a_supplement_request_pauses_the_clocks_until_the_supplement_arrives,
+        a_withdrawn_case_cancels_its_clocks_and_an_unanswered_one_expires,
     );
 
     on_both_backends!(supervision:

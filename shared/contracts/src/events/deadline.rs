@@ -206,3 +206,38 @@ impl Event for ClockDueChanged {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_DUE_CHANGED;
     const VERSION: u16 = 1;
 }
+
+/// An acceptance or commitment clock ran out: intake deems an unanswered application
+/// accepted (行政许可法 art. 32), or ends a case whose 容缺 commitment was not kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockExpired {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// The due time that passed.
+    pub due_at: DateTime<FixedOffset>,
+}
+impl Event for ClockExpired {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_EXPIRED;
+    const VERSION: u16 = 1;
+}
+
+/// A clock was cancelled (the case was withdrawn).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClockCancelled {
+    /// Clock id.
+    pub clock_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Kind.
+    pub kind: ClockKind,
+    /// When.
+    pub cancelled_at: DateTime<FixedOffset>,
+}
+impl Event for ClockCancelled {
+    const TYPE: &'static str = routing::DEADLINE_CLOCK_CANCELLED;
+    const VERSION: u16 = 1;
+}

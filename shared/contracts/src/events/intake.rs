@@ -110,3 +110,61 @@ impl Event for CaseCompleted {
     const TYPE: &'static str = routing::INTAKE_CASE_COMPLETED;
     const VERSION: u16 = 1;
 }
+
+/// The applicant was told, once, everything to supplement (一次性告知).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSupplementRequested {
+    /// Case id.
+    pub case_id: Uuid,
+    /// What is missing or faulty, in words, every item at once.
+    pub items: Vec<String>,
+    /// When.
+    pub requested_at: DateTime<FixedOffset>,
+}
+impl Event for CaseSupplementRequested {
+    const TYPE: &'static str = routing::INTAKE_CASE_SUPPLEMENT_REQUESTED;
+    const VERSION: u16 = 1;
+}
+
+/// The applicant supplemented what was asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSupplemented {
+    /// Case id.
+    pub case_id: Uuid,
+    /// When.
+    pub supplemented_at: DateTime<FixedOffset>,
+}
+impl Event for CaseSupplemented {
+    const TYPE: &'static str = routing::INTAKE_CASE_SUPPLEMENTED;
+    const VERSION: u16 = 1;
+}
+
+/// The case was not accepted (不予受理), with reason and legal basis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRejected {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Why.
+    pub reason: String,
+    /// Legal basis.
+    pub legal_basis: String,
+    /// When.
+    pub rejected_at: DateTime<FixedOffset>,
+}
+impl Event for CaseRejected {
+    const TYPE: &'static str = routing::INTAKE_CASE_REJECTED;
+    const VERSION: u16 = 1;
+}
+
+/// The applicant withdrew the case (撤回).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseWithdrawn {
+    /// Case id.
+    pub case_id: Uuid,
+    /// When.
+    pub withdrawn_at: DateTime<FixedOffset>,
+}
+impl Event for CaseWithdrawn {
+    const TYPE: &'static str = routing::INTAKE_CASE_WITHDRAWN;
+    const VERSION: u16 = 1;
+}
