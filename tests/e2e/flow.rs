@@ -118,7 +118,7 @@ pub async fn review_and_complete(
             "every clock to stop",
             |r| {
                 let items = r.body["items"].as_array().cloned().unwrap_or_default();
-                kinds(&items).len() == 3 && items.iter().all(|c| c["state"] == "stopped")
+                kinds(&items).len() == 4 && items.iter().all(|c| c["state"] == "stopped")
             },
         )
         .await;

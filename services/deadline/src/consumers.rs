@@ -29,7 +29,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::{
-    SERVICE, ops,
+    SERVICE,
+    domain::clock::Ladder,
+    ops,
     store::{
         clocks::{self, NewClock},
         history::{self, Entry},
@@ -65,6 +67,7 @@ impl Handler for DeadlineConsumer {
             cals: &cals,
             cause: message,
             out: Vec::new(),
+            ladder: Ladder::default(),
         };
         if message.is::<CaseSubmitted>() {
             let e: CaseSubmitted = message.decode()?;
@@ -81,6 +84,14 @@ impl Handler for DeadlineConsumer {
             let e: CaseAccepted = message.decode()?;
             step.stop(e.case_id, Some(ClockKind::Acceptance), e.accepted_at)
                 .await?;
+            // The matter's own warning ladder applies to the committed limit.
+            step.ladder = e
+                .plan
+                .warning_ladder
+                .map_or_else(Ladder::default, |l| Ladder {
+                    warning_days: l.warning_days,
+                    yellow_days: l.yellow_days,
+                });
             step.start(
                 e.case_id,
                 ClockKind::Processing,
@@ -90,6 +101,18 @@ impl Handler for DeadlineConsumer {
                 e.accepted_at,
             )
             .await?;
+            step.ladder = Ladder::default();
+            if let Some(statutory) = e.plan.statutory_limit {
+                step.start(
+                    e.case_id,
+                    ClockKind::Statutory,
+                    None,
+                    None,
+                    statutory,
+                    e.accepted_at,
+                )
+                .await?;
+            }
         } else if message.is::<TaskOpened>() {
             let e: TaskOpened = message.decode()?;
             let department = Some(e.department_code.clone());
@@ -109,6 +132,8 @@ impl Handler for DeadlineConsumer {
         } else if message.is::<CaseDecided>() {
             let e: CaseDecided = message.decode()?;
             step.stop(e.case_id, Some(ClockKind::Processing), e.decided_at)
+                .await?;
+            step.stop(e.case_id, Some(ClockKind::Statutory), e.decided_at)
                 .await?;
         } else if message.is::<CaseCompleted>() {
             let e: CaseCompleted = message.decode()?;
@@ -143,6 +168,8 @@ struct Step<'a> {
     cals: &'a Calendars,
     cause: &'a Envelope,
     out: Vec<Envelope>,
+    /// The warning ladder of the clocks started next.
+    ladder: Ladder,
 }
 
 impl Step<'_> {
@@ -224,6 +251,7 @@ impl Step<'_> {
         };
         let new = NewClock {
             matter_code,
+            ladder: self.ladder,
             case_id,
             kind,
             task_id,

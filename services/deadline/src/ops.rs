@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::{
     SERVICE,
-    domain::clock::{Counting, Ladder, Remaining, Step, ladder_times, next_step, remaining_at},
+    domain::clock::{Counting, Remaining, Step, ladder_times, next_step, remaining_at},
     store::{
         clocks::{self, Model, calendar_of, parse_kind, parse_unit},
         history::{self, Entry},
@@ -262,7 +262,7 @@ fn next_fire(
     due: DateTime<FixedOffset>,
 ) -> Option<DateTime<FixedOffset>> {
     let cal = calendar_of(cals, &clock.division_code);
-    let times = ladder_times(&cal, Ladder::default(), parse_unit(&clock.limit_unit), due);
+    let times = ladder_times(&cal, clock.ladder(), parse_unit(&clock.limit_unit), due);
     next_step(&times, Step::from_number(clock.ladder_step)).map(|(_, at)| at)
 }
 
@@ -276,7 +276,7 @@ pub async fn fire_due_steps(
     let cal = calendar_of(cals, &clock.division_code);
     let times = ladder_times(
         &cal,
-        Ladder::default(),
+        clock.ladder(),
         parse_unit(&clock.limit_unit),
         clock.due_at,
     );

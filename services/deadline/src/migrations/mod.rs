@@ -40,6 +40,8 @@ enum Clocks {
     RemainingUnit,
     Extended,
     ExtendedBy,
+    LadderWarningDays,
+    LadderYellowDays,
     LadderStep,
     NextFireAt,
     StoppedAt,
@@ -98,6 +100,8 @@ impl MigrationTrait for CreateClocks {
                     .col(string_null(Clocks::RemainingUnit))
                     .col(boolean(Clocks::Extended))
                     .col(integer(Clocks::ExtendedBy))
+                    .col(integer(Clocks::LadderWarningDays))
+                    .col(integer(Clocks::LadderYellowDays))
                     .col(integer(Clocks::LadderStep))
                     .col(timestamp_with_time_zone_null(Clocks::NextFireAt))
                     .col(timestamp_with_time_zone_null(Clocks::StoppedAt))

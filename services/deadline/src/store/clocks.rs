@@ -59,6 +59,10 @@ pub struct Model {
     pub extended: bool,
     /// By how much (in the limit's unit).
     pub extended_by: i32,
+    /// Working days left at the warning step.
+    pub ladder_warning_days: i32,
+    /// Working days left at the yellow card.
+    pub ladder_yellow_days: i32,
     /// Last warning step fired: 0 none, 1 warning, 2 yellow, 3 red.
     pub ladder_step: i32,
     /// When the next step fires (running clocks only).
@@ -82,6 +86,7 @@ pub fn kind_str(kind: ClockKind) -> &'static str {
     match kind {
         ClockKind::Acceptance => "acceptance",
         ClockKind::Processing => "processing",
+        ClockKind::Statutory => "statutory",
         ClockKind::Task => "task",
     }
 }
@@ -91,6 +96,7 @@ pub fn parse_kind(s: &str) -> ClockKind {
     match s {
         "acceptance" => ClockKind::Acceptance,
         "processing" => ClockKind::Processing,
+        "statutory" => ClockKind::Statutory,
         _ => ClockKind::Task,
     }
 }
@@ -117,6 +123,8 @@ pub struct NewClock {
     pub department_code: Option<String>,
     /// Matter of the case.
     pub matter_code: Option<String>,
+    /// Its warning ladder.
+    pub ladder: Ladder,
     /// The limit.
     pub limit: TimeLimit,
     /// Start.
@@ -137,16 +145,14 @@ pub async fn start(
         task_id,
         department_code,
         matter_code,
+        ladder,
         limit,
         started_at,
     } = clock;
     let calendar = calendar_of(calendars, division);
     let counting = Counting::for_limit(started_at, limit.value, limit.unit);
     let due = counting.due(&calendar);
-    let next = next_step(
-        &ladder_times(&calendar, Ladder::default(), limit.unit, due),
-        None,
-    );
+    let next = next_step(&ladder_times(&calendar, ladder, limit.unit, due), None);
     ActiveModel {
         id: Set(Uuid::now_v7()),
         case_id: Set(case_id),
@@ -169,6 +175,8 @@ pub async fn start(
         remaining_unit: Set(None),
         extended: Set(false),
         extended_by: Set(0),
+        ladder_warning_days: Set(i32::try_from(ladder.warning_days).unwrap_or(3)),
+        ladder_yellow_days: Set(i32::try_from(ladder.yellow_days).unwrap_or(1)),
         ladder_step: Set(0),
         next_fire_at: Set(next.map(|(_, at)| utc(at))),
         stopped_at: Set(None),
@@ -319,6 +327,14 @@ pub async fn of_case(db: &impl ConnectionTrait, case_id: Uuid) -> Result<Vec<Mod
 }
 
 impl Model {
+    /// Its warning ladder.
+    pub fn ladder(&self) -> Ladder {
+        Ladder {
+            warning_days: u32::try_from(self.ladder_warning_days).unwrap_or(3),
+            yellow_days: u32::try_from(self.ladder_yellow_days).unwrap_or(1),
+        }
+    }
+
     /// What the clock counts.
     pub fn counting(&self) -> Counting {
         Counting {

@@ -37,7 +37,13 @@ pub async fn accept(app: &TestApp, case_id: Uuid, accepted_at: &str, working_day
             value: working_days,
             unit: LimitUnit::WorkingDays,
         },
+        statutory_limit: None,
+        warning_ladder: None,
     };
+    accept_with(app, case_id, accepted_at, plan).await;
+}
+
+pub async fn accept_with(app: &TestApp, case_id: Uuid, accepted_at: &str, plan: HandlingPlan) {
     let event = CaseAccepted {
         case_id,
         case_number: "n".into(),
@@ -397,4 +403,62 @@ pub async fn a_withdrawn_case_cancels_its_clocks_and_an_unanswered_one_expires(b
             .is_empty(),
         "a cancelled clock does not expire"
     );
+}
+
+pub async fn a_statutory_clock_runs_beside_the_committed_one_and_a_matter_sets_its_own_ladder(
+    backend: Backend,
+) {
+    use govhall_contracts::events::intake::{CaseDecided, WarningLadder};
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    let wd = |value| TimeLimit {
+        value,
+        unit: LimitUnit::WorkingDays,
+    };
+    let plan = HandlingPlan {
+        matter_version: 1,
+        departments: vec![],
+        join_rule: JoinRule::All,
+        time_limit: wd(5),
+        statutory_limit: Some(wd(20)),
+        warning_ladder: Some(WarningLadder {
+            warning_days: 4,
+            yellow_days: 2,
+        }),
+    };
+    accept_with(&app, case_id, "2026-11-02T10:00:00+08:00", plan).await;
+    let clocks = app
+        .clocks_when(case_id, "both clocks", |c| {
+            c.iter().any(|c| c["kind"] == "statutory")
+        })
+        .await;
+    let due = |kind: &str| clocks.iter().find(|c| c["kind"] == kind).unwrap()["due_at"].clone();
+    assert_eq!(due("processing"), "2026-11-10T00:00:00+08:00");
+    // Twenty working days: 3–6, 9–13, 16–20, 23–27 and 30 Nov.
+    assert_eq!(due("statutory"), "2026-12-01T00:00:00+08:00");
+    // The matter warns at 4 working days left: from the start of Wed 4 Nov (4, 5, 6, 9).
+    app.clock
+        .set(at("2026-11-04T00:00:01+08:00").with_timezone(&Utc));
+    let warned = app
+        .expect_events(routing::DEADLINE_CLOCK_WARNED, case_id, 1)
+        .await;
+    assert_eq!(
+        (
+            warned[0].payload["kind"].as_str(),
+            warned[0].payload["level"].as_str()
+        ),
+        (Some("processing"), Some("warning"))
+    );
+    let decided = CaseDecided {
+        case_id,
+        outcome: govhall_contracts::events::Outcome::Approved,
+        decided_at: at("2026-11-05T10:00:00+08:00"),
+    };
+    app.publish(&decided, case_id, "intake").await;
+    app.clocks_when(case_id, "the decision stops both", |c| {
+        c.iter()
+            .filter(|c| c["kind"] != "acceptance")
+            .all(|c| c["state"] == "stopped" && c["overdue"] == false)
+    })
+    .await;
 }

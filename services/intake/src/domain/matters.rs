@@ -19,6 +19,8 @@ pub struct Matter {
     pub division_code: &'static str,
     /// Committed time limit in working days (承诺时限).
     pub committed_working_days: u32,
+    /// Statutory time limit in working days (法定时限).
+    pub statutory_working_days: u32,
     /// Reviewing departments: (code, name, lead).
     #[serde(skip)]
     pub departments: &'static [(&'static str, &'static str, bool)],
@@ -34,6 +36,7 @@ pub const MATTERS: &[Matter] = &[
         name: "食品经营许可（新办）",
         division_code: "320102",
         committed_working_days: 10,
+        statutory_working_days: 20,
         departments: &[("320102-SCJGJ", "南京市玄武区市场监督管理局", true)],
         join_rule: JoinRule::All,
     },
@@ -42,6 +45,7 @@ pub const MATTERS: &[Matter] = &[
         name: "建设工程规划许可证核发",
         division_code: "320102",
         committed_working_days: 15,
+        statutory_working_days: 20,
         departments: &[
             ("320102-GTJ", "南京市玄武区自然资源和规划局", true),
             ("320102-ZJJ", "南京市玄武区住房和城乡建设局", false),
@@ -84,6 +88,11 @@ impl Matter {
                 value: self.committed_working_days,
                 unit: LimitUnit::WorkingDays,
             },
+            statutory_limit: Some(TimeLimit {
+                value: self.statutory_working_days,
+                unit: LimitUnit::WorkingDays,
+            }),
+            warning_ladder: None,
         }
     }
 }

@@ -15,6 +15,8 @@ pub enum ClockKind {
     Acceptance,
     /// Processing: from acceptance to the decision (承诺时限).
     Processing,
+    /// The statutory limit of the same processing (法定时限), tracked beside it.
+    Statutory,
     /// One department's review task.
     Task,
 }

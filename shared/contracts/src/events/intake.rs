@@ -64,6 +64,21 @@ pub struct HandlingPlan {
     pub join_rule: JoinRule,
     /// The committed processing time limit (承诺时限).
     pub time_limit: TimeLimit,
+    /// The statutory limit (法定时限), tracked beside the committed one.
+    #[serde(default)]
+    pub statutory_limit: Option<TimeLimit>,
+    /// Working days left at each warning step, when the matter sets its own.
+    #[serde(default)]
+    pub warning_ladder: Option<WarningLadder>,
+}
+
+/// Working days left at the warning (预警) and at the yellow card (黄牌).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningLadder {
+    /// Working days left at the warning.
+    pub warning_days: u32,
+    /// Working days left at the yellow card.
+    pub yellow_days: u32,
 }
 
 /// A clerk accepted a case (受理).
