@@ -35,6 +35,7 @@ use crate::{
     store::{
         clocks::{self, NewClock},
         history::{self, Entry},
+        stop_marks,
     },
 };
 
@@ -61,6 +62,7 @@ impl Handler for DeadlineConsumer {
         let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
             return Ok(());
         };
+        lock_case(&txn, message.correlation_id).await?;
         let cals = self.calendars.current();
         let mut step = Step {
             txn: &txn,
@@ -69,10 +71,13 @@ impl Handler for DeadlineConsumer {
             out: Vec::new(),
             ladder: Ladder::default(),
         };
+        let (acceptance, processing, statutory, all) =
+            ("acceptance", "processing", "statutory", stop_marks::ALL);
         if message.is::<CaseSubmitted>() {
             let e: CaseSubmitted = message.decode()?;
             step.start(
                 e.case_id,
+                acceptance,
                 ClockKind::Acceptance,
                 None,
                 None,
@@ -82,6 +87,7 @@ impl Handler for DeadlineConsumer {
             .await?;
         } else if message.is::<CaseAccepted>() {
             let e: CaseAccepted = message.decode()?;
+            step.mark(e.case_id, acceptance, e.accepted_at).await?;
             step.stop(e.case_id, Some(ClockKind::Acceptance), e.accepted_at)
                 .await?;
             // The matter's own warning ladder applies to the committed limit.
@@ -94,6 +100,7 @@ impl Handler for DeadlineConsumer {
                 });
             step.start(
                 e.case_id,
+                processing,
                 ClockKind::Processing,
                 None,
                 None,
@@ -102,22 +109,25 @@ impl Handler for DeadlineConsumer {
             )
             .await?;
             step.ladder = Ladder::default();
-            if let Some(statutory) = e.plan.statutory_limit {
+            if let Some(limit) = e.plan.statutory_limit {
                 step.start(
                     e.case_id,
+                    statutory,
                     ClockKind::Statutory,
                     None,
                     None,
-                    statutory,
+                    limit,
                     e.accepted_at,
                 )
                 .await?;
             }
         } else if message.is::<TaskOpened>() {
             let e: TaskOpened = message.decode()?;
+            let scope = format!("task:{}", e.review_id);
             let department = Some(e.department_code.clone());
             step.start(
                 e.case_id,
+                &scope,
                 ClockKind::Task,
                 Some(e.task_id),
                 department,
@@ -127,16 +137,22 @@ impl Handler for DeadlineConsumer {
             .await?;
         } else if message.is::<ReviewConcluded>() {
             let e: ReviewConcluded = message.decode()?;
+            step.mark(e.case_id, &format!("task:{}", e.review_id), e.concluded_at)
+                .await?;
             step.stop(e.case_id, Some(ClockKind::Task), e.concluded_at)
                 .await?;
         } else if message.is::<CaseDecided>() {
             let e: CaseDecided = message.decode()?;
-            step.stop(e.case_id, Some(ClockKind::Processing), e.decided_at)
-                .await?;
-            step.stop(e.case_id, Some(ClockKind::Statutory), e.decided_at)
-                .await?;
+            for (scope, kind) in [
+                (processing, ClockKind::Processing),
+                (statutory, ClockKind::Statutory),
+            ] {
+                step.mark(e.case_id, scope, e.decided_at).await?;
+                step.stop(e.case_id, Some(kind), e.decided_at).await?;
+            }
         } else if message.is::<CaseCompleted>() {
             let e: CaseCompleted = message.decode()?;
+            step.mark(e.case_id, all, e.completed_at).await?;
             step.stop(e.case_id, None, e.completed_at).await?;
         } else if message.is::<CaseSupplementRequested>() {
             let e: CaseSupplementRequested = message.decode()?;
@@ -147,9 +163,11 @@ impl Handler for DeadlineConsumer {
                 .await?;
         } else if message.is::<CaseRejected>() {
             let e: CaseRejected = message.decode()?;
+            step.mark(e.case_id, all, e.rejected_at).await?;
             step.stop(e.case_id, None, e.rejected_at).await?;
         } else if message.is::<CaseWithdrawn>() {
             let e: CaseWithdrawn = message.decode()?;
+            step.mark(e.case_id, all, e.withdrawn_at).await?;
             step.cancel(e.case_id, e.withdrawn_at).await?;
         }
         let out = step.out;
@@ -234,9 +252,14 @@ impl Step<'_> {
         Ok(())
     }
 
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a private helper named at each call; a struct would only rename the same list"
+    )]
     async fn start(
         &mut self,
         case_id: Uuid,
+        scope: &str,
         kind: ClockKind,
         task_id: Option<Uuid>,
         department_code: Option<String>,
@@ -259,7 +282,7 @@ impl Step<'_> {
             limit,
             started_at,
         };
-        let clock = clocks::start(self.txn, self.cals, &self.cause.division_code, new).await?;
+        let mut clock = clocks::start(self.txn, self.cals, &self.cause.division_code, new).await?;
         let entry = Entry {
             operation: "started",
             actor: "system",
@@ -282,6 +305,16 @@ impl Step<'_> {
             &event,
             Origin::caused_by(SERVICE, self.cause),
         )?);
+        // Its stop was handled first (another replica, a redelivery): it ends where that
+        // stop said.
+        if let Some(stop_at) = stop_marks::stopped_at(self.txn, case_id, scope).await?
+            && let Some(stopped) =
+                clocks::stop_one(self.txn, &clock, stop_at.max(started_at)).await?
+        {
+            clock = stopped;
+            self.stopped(&clock, clock.stopped_at.unwrap_or(stop_at))
+                .await?;
+        }
         Ok(())
     }
 
@@ -292,28 +325,67 @@ impl Step<'_> {
         at: DateTime<FixedOffset>,
     ) -> anyhow::Result<()> {
         for clock in clocks::stop_running(self.txn, case_id, kind, at).await? {
-            let entry = Entry {
-                operation: "stopped",
-                actor: "system",
-                reason: None,
-                legal_basis: None,
-                details: Some(json!({"overdue": clock.overdue, "cause": self.cause.message_type})),
-                at,
-            };
-            history::record(self.txn, clock.id, case_id, entry).await?;
-            tracing::info!(clock.id = %clock.id, clock.kind = %clock.kind, overdue = clock.overdue, "clock stopped");
-            let event = ClockStopped {
-                clock_id: clock.id,
-                case_id,
-                kind: clocks::parse_kind(&clock.kind),
-                stopped_at: at,
-                overdue: clock.overdue,
-            };
-            self.out.push(Envelope::wrap(
-                &event,
-                Origin::caused_by(SERVICE, self.cause),
-            )?);
+            self.stopped(&clock, at).await?;
         }
         Ok(())
     }
+
+    /// Remembers that `scope` of the case stopped, for a start that arrives after its stop.
+    async fn mark(
+        &mut self,
+        case_id: Uuid,
+        scope: &str,
+        at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        stop_marks::mark(self.txn, case_id, scope, at).await?;
+        Ok(())
+    }
+
+    /// Records and announces a stopped clock.
+    async fn stopped(
+        &mut self,
+        clock: &clocks::Model,
+        at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        let entry = Entry {
+            operation: "stopped",
+            actor: "system",
+            reason: None,
+            legal_basis: None,
+            details: Some(json!({"overdue": clock.overdue, "cause": self.cause.message_type})),
+            at,
+        };
+        history::record(self.txn, clock.id, clock.case_id, entry).await?;
+        tracing::info!(clock.id = %clock.id, clock.kind = %clock.kind, overdue = clock.overdue, "clock stopped");
+        let event = ClockStopped {
+            clock_id: clock.id,
+            case_id: clock.case_id,
+            kind: clocks::parse_kind(&clock.kind),
+            stopped_at: at,
+            overdue: clock.overdue,
+        };
+        self.out.push(Envelope::wrap(
+            &event,
+            Origin::caused_by(SERVICE, self.cause),
+        )?);
+        Ok(())
+    }
+}
+
+/// Serialises the messages of one case across replicas: two of them handled at once (say
+/// a submission and its acceptance on two replicas) could otherwise each miss what the
+/// other is writing. PostgreSQL: a transaction-scoped advisory lock on the case. SQLite
+/// needs none: the inbox insert that opens the transaction already holds the write lock.
+async fn lock_case(txn: &DatabaseTransaction, case_id: Uuid) -> anyhow::Result<()> {
+    use sea_orm::ConnectionTrait;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let key = i64::from_be_bytes(case_id.as_bytes()[8..16].try_into()?);
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [key.into()],
+        );
+        txn.execute_raw(stmt).await?;
+    }
+    Ok(())
 }

@@ -229,9 +229,13 @@ impl ServiceHost {
         let name = self.name;
         let tasks = CancellationToken::new();
         let bus = self.deps.bus.clone();
-        let declare_stop = tasks.clone();
-        // Declare the topology in the background: the broker may come up after the service.
-        let declare = tokio::spawn(async move {
+        let stop = tasks.clone();
+        let (relay, handler) = (self.relay, self.handler);
+        // Declare the topology first, retrying in the background (the broker may come up
+        // after the service); only then start the relay and the consumer. Publishing before
+        // every queue exists would let a message reach some queues and silently miss the
+        // others, since a message routed anywhere is not returned as unroutable.
+        let background = tokio::spawn(async move {
             let mut delay = Duration::from_millis(200);
             loop {
                 match bus.declare().await {
@@ -241,19 +245,20 @@ impl ServiceHost {
                     }
                 }
                 tokio::select! {
-                    () = declare_stop.cancelled() => break,
+                    () = stop.cancelled() => return (None, None),
                     () = tokio::time::sleep(delay) => {}
                 }
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
-        });
-        let relay_task = tokio::spawn(self.relay.run(tasks.clone()));
-        let consumer = self.handler.map(|inner| {
-            let traced: Arc<dyn Handler> = Arc::new(TracedHandler {
-                service: name,
-                inner,
+            let relay_task = tokio::spawn(relay.run(stop.clone()));
+            let consumer = handler.map(|inner| {
+                let traced: Arc<dyn Handler> = Arc::new(TracedHandler {
+                    service: name,
+                    inner,
+                });
+                bus.consume(name, traced, stop.clone())
             });
-            self.deps.bus.consume(name, traced, tasks.clone())
+            (Some(relay_task), consumer)
         });
         let handle: ServerHandle = self.server.handle();
         let server = tokio::spawn(self.server);
@@ -262,11 +267,14 @@ impl ServiceHost {
         tracing::info!(service = name, "draining");
         handle.stop(true).await;
         tasks.cancel();
-        let _ = declare.await;
-        if let Some(consumer) = consumer {
-            let _ = consumer.await;
+        if let Ok((relay_task, consumer)) = background.await {
+            if let Some(consumer) = consumer {
+                let _ = consumer.await;
+            }
+            if let Some(relay_task) = relay_task {
+                let _ = relay_task.await;
+            }
         }
-        let _ = relay_task.await;
         let _ = server.await;
         self.db.close().await?;
         tracing::info!(service = name, "stopped");

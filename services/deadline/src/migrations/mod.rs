@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(govhall_bus::migration::CreateOutboxAndInbox),
             Box::new(CreateClocks),
             Box::new(CreateCalendars),
+            Box::new(CreateStopMarks),
         ]
     }
 }
@@ -263,6 +264,48 @@ impl MigrationTrait for CreateCalendars {
             .await?;
         manager
             .drop_table(Table::drop().table(CalendarYears::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum StopMarks {
+    Table,
+    CaseId,
+    Scope,
+    At,
+}
+
+/// What was stopped, even before it started: with competing consumers a stop can be handled
+/// before its start (another replica, a redelivery), and the late start must not run on.
+struct CreateStopMarks;
+
+impl MigrationName for CreateStopMarks {
+    fn name(&self) -> &str {
+        "m0004_stop_marks"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateStopMarks {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(StopMarks::Table)
+                    .if_not_exists()
+                    .col(uuid(StopMarks::CaseId))
+                    .col(string(StopMarks::Scope))
+                    .col(timestamp_with_time_zone(StopMarks::At))
+                    .primary_key(Index::create().col(StopMarks::CaseId).col(StopMarks::Scope))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(StopMarks::Table).to_owned())
             .await
     }
 }

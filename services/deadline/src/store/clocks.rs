@@ -298,23 +298,34 @@ pub async fn stop_running(
     }
     let mut stopped = Vec::new();
     for clock in query.all(db).await? {
-        // A paused clock is late only if it was already late when paused.
-        let late = clock.state == "running" && stopped_at > clock.due_at;
-        let changed = Model {
-            state: "stopped".into(),
-            stopped_at: Some(stopped_at),
-            overdue: clock.overdue || late,
-            next_fire_at: None,
-            ..clock.clone()
-        };
-        if save_if_version(db, &changed, clock.version).await? {
-            stopped.push(Model {
-                version: clock.version + 1,
-                ..changed
-            });
+        if let Some(done) = stop_one(db, &clock, stopped_at).await? {
+            stopped.push(done);
         }
     }
     Ok(stopped)
+}
+
+/// Stops one running or paused clock at `stopped_at`; `None` if it changed meanwhile.
+pub async fn stop_one(
+    db: &impl ConnectionTrait,
+    clock: &Model,
+    stopped_at: DateTime<FixedOffset>,
+) -> Result<Option<Model>, DbErr> {
+    // A paused clock is late only if it was already late when paused.
+    let late = clock.state == "running" && stopped_at > clock.due_at;
+    let changed = Model {
+        state: "stopped".into(),
+        stopped_at: Some(stopped_at),
+        overdue: clock.overdue || late,
+        next_fire_at: None,
+        ..clock.clone()
+    };
+    Ok(save_if_version(db, &changed, clock.version)
+        .await?
+        .then(|| Model {
+            version: clock.version + 1,
+            ..changed
+        }))
 }
 
 /// The clocks of a case, oldest first.

@@ -4,3 +4,4 @@ pub mod calendar_changes;
 pub mod calendar_years;
 pub mod clocks;
 pub mod history;
+pub mod stop_marks;

@@ -462,3 +462,40 @@ pub async fn a_statutory_clock_runs_beside_the_committed_one_and_a_matter_sets_i
     })
     .await;
 }
+
+pub async fn two_replicas_fire_each_step_once_and_share_the_messages(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let (stop_second, second) = app.spawn_replica().await;
+    let (stop_third, third) = app.spawn_replica().await;
+    let mut cases = Vec::new();
+    for _ in 0..6 {
+        let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+        accept(&app, case_id, "2026-11-02T10:00:00+08:00", 5).await;
+        cases.push(case_id);
+    }
+    for case_id in &cases {
+        let clocks = app
+            .clocks_when(*case_id, "the processing clock", |c| {
+                c.iter().any(|c| c["kind"] == "processing")
+            })
+            .await;
+        assert_eq!(
+            clocks.iter().filter(|c| c["kind"] == "processing").count(),
+            1,
+            "one clock per message, whichever replica took it"
+        );
+    }
+    // Past every due time at once: three schedulers race for the same steps.
+    app.clock
+        .set(at("2026-11-20T09:00:00+08:00").with_timezone(&Utc));
+    for case_id in &cases {
+        app.expect_events(routing::DEADLINE_CLOCK_OVERDUE, *case_id, 1)
+            .await;
+        app.expect_events(routing::DEADLINE_CLOCK_WARNED, *case_id, 2)
+            .await;
+    }
+    stop_second.cancel();
+    stop_third.cancel();
+    second.await.unwrap().unwrap();
+    third.await.unwrap().unwrap();
+}

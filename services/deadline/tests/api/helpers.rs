@@ -130,6 +130,33 @@ impl TestApp {
         self.running = Some(tokio::spawn(app.run_until_stopped(self.shutdown.clone())));
     }
 
+    /// Starts one more replica of the service on the same database, bus and clock; it stops
+    /// with the returned token.
+    pub async fn spawn_replica(
+        &self,
+    ) -> (
+        CancellationToken,
+        tokio::task::JoinHandle<anyhow::Result<()>>,
+    ) {
+        let cache: Arc<dyn govhall_cache::Cache> = Arc::new(govhall_cache::MemoryCache::new());
+        let deps = SharedDeps {
+            bus: self.bus.clone(),
+            cache,
+            internal_key: self.key.clone(),
+        };
+        let settings = ServiceSettings {
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url: self.database_url.clone(),
+            auto_migrate: true,
+        };
+        let app = Application::build_with_clock(settings, deps, self.clock.clone())
+            .await
+            .unwrap();
+        let stop = CancellationToken::new();
+        (stop.clone(), tokio::spawn(app.run_until_stopped(stop)))
+    }
+
     /// Stops the service (drains) and waits for it.
     pub async fn stop(&mut self) {
         self.shutdown.cancel();
@@ -238,13 +265,16 @@ impl TestApp {
         }
     }
 
-    /// Events of `type` published for `case_id` so far.
+    /// Events of `type` published for `case_id` so far, one per message id: delivery is at
+    /// least once (a consumer's inbox drops the repeats), so a repeat is not a second event.
     pub fn events(&self, message_type: &str, case_id: uuid::Uuid) -> Vec<Envelope> {
+        let mut seen_ids = std::collections::HashSet::new();
         self.seen
             .lock()
             .unwrap()
             .iter()
             .filter(|e| e.message_type == message_type && e.correlation_id == case_id)
+            .filter(|e| seen_ids.insert(e.message_id))
             .cloned()
             .collect()
     }
@@ -270,8 +300,12 @@ impl TestApp {
         assert_eq!(
             events.len(),
             count,
-            "{message_type} fired {} times",
-            events.len()
+            "{message_type} fired {} times: {:?}",
+            events.len(),
+            events
+                .iter()
+                .map(|e| (e.message_id, e.payload.clone()))
+                .collect::<Vec<_>>()
         );
         events
     }

@@ -33,6 +33,7 @@ mod scenarios {
         a_supplement_request_pauses_the_clocks_until_the_supplement_arrives,
         a_withdrawn_case_cancels_its_clocks_and_an_unanswered_one_expires,
         a_statutory_clock_runs_beside_the_committed_one_and_a_matter_sets_its_own_ladder,
+        two_replicas_fire_each_step_once_and_share_the_messages,
     );
 
     on_both_backends!(supervision:
