@@ -70,6 +70,7 @@ impl Handler for DeadlineConsumer {
             cause: message,
             out: Vec::new(),
             ladder: Ladder::default(),
+            review: None,
         };
         let (acceptance, processing, statutory, all) =
             ("acceptance", "processing", "statutory", stop_marks::ALL);
@@ -124,6 +125,7 @@ impl Handler for DeadlineConsumer {
         } else if message.is::<TaskOpened>() {
             let e: TaskOpened = message.decode()?;
             let scope = format!("task:{}", e.review_id);
+            step.review = Some(e.review_id);
             let department = Some(e.department_code.clone());
             step.start(
                 e.case_id,
@@ -139,6 +141,7 @@ impl Handler for DeadlineConsumer {
             let e: ReviewConcluded = message.decode()?;
             step.mark(e.case_id, &format!("task:{}", e.review_id), e.concluded_at)
                 .await?;
+            step.review = Some(e.review_id);
             step.stop(e.case_id, Some(ClockKind::Task), e.concluded_at)
                 .await?;
         } else if message.is::<CaseDecided>() {
@@ -188,6 +191,8 @@ struct Step<'a> {
     out: Vec<Envelope>,
     /// The warning ladder of the clocks started next.
     ladder: Ladder,
+    /// The review the task clocks started or stopped next belong to.
+    review: Option<Uuid>,
 }
 
 impl Step<'_> {
@@ -273,6 +278,7 @@ impl Step<'_> {
             clocks::matter_of(self.txn, case_id).await?
         };
         let new = NewClock {
+            review_id: self.review,
             matter_code,
             ladder: self.ladder,
             case_id,
@@ -324,7 +330,7 @@ impl Step<'_> {
         kind: Option<ClockKind>,
         at: DateTime<FixedOffset>,
     ) -> anyhow::Result<()> {
-        for clock in clocks::stop_running(self.txn, case_id, kind, at).await? {
+        for clock in clocks::stop_running(self.txn, case_id, kind, self.review, at).await? {
             self.stopped(&clock, at).await?;
         }
         Ok(())

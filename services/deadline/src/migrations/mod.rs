@@ -24,6 +24,7 @@ enum Clocks {
     CaseId,
     Kind,
     TaskId,
+    ReviewId,
     DivisionCode,
     DepartmentCode,
     MatterCode,
@@ -84,6 +85,7 @@ impl MigrationTrait for CreateClocks {
                     .col(uuid(Clocks::CaseId))
                     .col(string(Clocks::Kind))
                     .col(uuid_null(Clocks::TaskId))
+                    .col(uuid_null(Clocks::ReviewId))
                     .col(string(Clocks::DivisionCode))
                     .col(string_null(Clocks::DepartmentCode))
                     .col(string_null(Clocks::MatterCode))

@@ -25,6 +25,8 @@ pub struct Model {
     pub kind: String,
     /// The review task it measures (task clocks).
     pub task_id: Option<Uuid>,
+    /// The review the task belongs to (task clocks).
+    pub review_id: Option<Uuid>,
     /// Division whose calendar counts.
     pub division_code: String,
     /// Department (task clocks).
@@ -119,6 +121,8 @@ pub struct NewClock {
     pub kind: ClockKind,
     /// The task it measures (task clocks).
     pub task_id: Option<Uuid>,
+    /// The review the task belongs to (task clocks).
+    pub review_id: Option<Uuid>,
     /// Department (task clocks).
     pub department_code: Option<String>,
     /// Matter of the case.
@@ -143,6 +147,7 @@ pub async fn start(
         case_id,
         kind,
         task_id,
+        review_id,
         department_code,
         matter_code,
         ladder,
@@ -158,6 +163,7 @@ pub async fn start(
         case_id: Set(case_id),
         kind: Set(kind_str(kind).into()),
         task_id: Set(task_id),
+        review_id: Set(review_id),
         division_code: Set(division.to_owned()),
         department_code: Set(department_code),
         matter_code: Set(matter_code),
@@ -281,13 +287,15 @@ pub async fn claim_due(
     query.all(db).await
 }
 
-/// Stops the running clocks of a case that match `kind` (all kinds when `None`); returns
+/// Stops the running clocks of a case that match `kind` (all kinds when `None`) and, when
+/// given, `review_id`; returns
 /// the clocks it stopped. Each stop is guarded by the clock's version.
 #[tracing::instrument(skip_all, fields(case.id = %case_id))]
 pub async fn stop_running(
     db: &impl ConnectionTrait,
     case_id: Uuid,
     kind: Option<ClockKind>,
+    review_id: Option<Uuid>,
     stopped_at: DateTime<FixedOffset>,
 ) -> Result<Vec<Model>, DbErr> {
     let mut query = Entity::find()
@@ -295,6 +303,10 @@ pub async fn stop_running(
         .filter(Column::State.is_in(["running", "paused"]));
     if let Some(kind) = kind {
         query = query.filter(Column::Kind.eq(kind_str(kind)));
+    }
+    // Only the tasks of one review (a case may be reviewed at several levels).
+    if let Some(review_id) = review_id {
+        query = query.filter(Column::ReviewId.eq(review_id));
     }
     let mut stopped = Vec::new();
     for clock in query.all(db).await? {

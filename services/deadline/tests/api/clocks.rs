@@ -499,3 +499,66 @@ pub async fn two_replicas_fire_each_step_once_and_share_the_messages(backend: Ba
     second.await.unwrap().unwrap();
     third.await.unwrap().unwrap();
 }
+
+pub async fn a_concluded_review_stops_only_its_own_task_clocks(backend: Backend) {
+    use govhall_contracts::events::{
+        Outcome,
+        approval::{ReviewConcluded, TaskOpened},
+    };
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    accept(&app, case_id, "2026-11-02T10:00:00+08:00", 20).await;
+    // County initial review and city review of the same case (跨层级联办), one task each.
+    let (county, city) = (Uuid::now_v7(), Uuid::now_v7());
+    for (review_id, department) in [(county, "320102-SCJGJ"), (city, "320100-SCJGJ")] {
+        let opened = TaskOpened {
+            task_id: Uuid::now_v7(),
+            review_id,
+            case_id,
+            department_code: department.into(),
+            lead: true,
+            time_limit: TimeLimit {
+                value: 7,
+                unit: LimitUnit::WorkingDays,
+            },
+            opened_at: at("2026-11-02T11:00:00+08:00"),
+        };
+        app.publish(&opened, case_id, "approval").await;
+    }
+    app.clocks_when(case_id, "two task clocks", |c| {
+        c.iter().filter(|c| c["kind"] == "task").count() == 2
+    })
+    .await;
+    let concluded = ReviewConcluded {
+        review_id: county,
+        case_id,
+        outcome: Outcome::Approved,
+        opinions: vec![],
+        concluded_at: at("2026-11-03T11:00:00+08:00"),
+    };
+    app.publish(&concluded, case_id, "approval").await;
+    let clocks = app
+        .clocks_when(case_id, "the county task clock to stop", |c| {
+            c.iter()
+                .any(|c| c["kind"] == "task" && c["state"] == "stopped")
+        })
+        .await;
+    let task_states: Vec<(&str, &str)> = clocks
+        .iter()
+        .filter(|c| c["kind"] == "task")
+        .map(|c| {
+            (
+                c["department_code"].as_str().unwrap(),
+                c["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        task_states.contains(&("320102-SCJGJ", "stopped")),
+        "{task_states:?}"
+    );
+    assert!(
+        task_states.contains(&("320100-SCJGJ", "running")),
+        "{task_states:?}"
+    );
+}

@@ -34,6 +34,7 @@ mod scenarios {
         a_withdrawn_case_cancels_its_clocks_and_an_unanswered_one_expires,
         a_statutory_clock_runs_beside_the_committed_one_and_a_matter_sets_its_own_ladder,
         two_replicas_fire_each_step_once_and_share_the_messages,
+        a_concluded_review_stops_only_its_own_task_clocks,
     );
 
     on_both_backends!(supervision:
