@@ -103,3 +103,37 @@ impl CalendarCell {
         }
     }
 }
+
+/// Readiness detail: the loaded years, and this year or next if missing (such dates are
+/// counted Monday to Friday). Never makes the service unready: it keeps counting.
+pub struct CalendarProbe {
+    /// The calendars in force.
+    pub cell: Arc<CalendarCell>,
+    /// "Now".
+    pub clock: Arc<dyn govhall_runtime::clock::Clock>,
+}
+
+#[async_trait::async_trait]
+impl govhall_web::health::Probe for CalendarProbe {
+    fn name(&self) -> &'static str {
+        "calendar"
+    }
+
+    async fn check(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    async fn detail(&self) -> Option<serde_json::Value> {
+        use chrono::Datelike;
+        let loaded = self.cell.current().loaded_years();
+        let this_year = govhall_calendar::due::local_date(self.clock.now().fixed_offset()).year();
+        let missing: Vec<i32> = [this_year, this_year + 1]
+            .into_iter()
+            .filter(|y| !loaded.contains(y))
+            .collect();
+        if !missing.is_empty() {
+            tracing::warn!(years = ?missing, "no calendar loaded: dates in these years count Monday to Friday");
+        }
+        Some(serde_json::json!({"loaded_years": loaded, "missing_years": missing}))
+    }
+}

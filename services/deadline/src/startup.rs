@@ -11,6 +11,7 @@ use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 
+use crate::calendars::CalendarProbe;
 use crate::{
     SERVICE, calendars::CalendarCell, consumers::DeadlineConsumer, migrations::Migrator, routes,
     scheduler::Scheduler,
@@ -64,6 +65,11 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let calendars = CalendarCell::shipped()?;
+        let probe = CalendarProbe {
+            cell: calendars.clone(),
+            clock: clock.clone(),
+        };
+        let probes: Vec<Arc<dyn govhall_web::health::Probe>> = vec![Arc::new(probe)];
         let for_consumer = calendars.clone();
         let consumer = move |state: &AppState| -> Arc<dyn govhall_bus::Handler> {
             Arc::new(DeadlineConsumer {
@@ -81,8 +87,10 @@ impl Application {
                 .app_data(now.clone())
                 .configure(routes::configure);
         };
-        let host =
-            ServiceHost::build::<Migrator>(SERVICE, &settings, deps, consumer, routes).await?;
+        let host = ServiceHost::build_with_probes::<Migrator>(
+            SERVICE, &settings, deps, consumer, probes, routes,
+        )
+        .await?;
         let (db, relay) = host.state();
         // Before anything is served: the stored calendars replace the shipped ones.
         calendars.load(&db).await?;

@@ -128,6 +128,20 @@ impl Handler for TracedHandler {
     }
 }
 
+/// What a service brings to its host besides its routes.
+pub struct Parts {
+    /// Its database.
+    pub db: DatabaseConnection,
+    /// Bus, cache and key.
+    pub deps: SharedDeps,
+    /// Its outbox relay.
+    pub relay: Relay,
+    /// Its bus consumer.
+    pub handler: Option<Arc<dyn Handler>>,
+    /// Readiness probes of its own (database, broker and cache are always checked).
+    pub probes: Vec<Arc<dyn Probe>>,
+}
+
 /// Runs a service: its HTTP server, outbox relay and bus consumer, until shutdown.
 pub struct ServiceHost {
     name: &'static str,
@@ -150,6 +164,18 @@ impl ServiceHost {
         consumer: impl FnOnce(&AppState) -> Arc<dyn Handler>,
         routes: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     ) -> anyhow::Result<Self> {
+        Self::build_with_probes::<M>(name, settings, deps, consumer, Vec::new(), routes).await
+    }
+
+    /// Like [`ServiceHost::build`], with readiness probes of the service's own.
+    pub async fn build_with_probes<M: MigratorTrait>(
+        name: &'static str,
+        settings: &ServiceSettings,
+        deps: SharedDeps,
+        consumer: impl FnOnce(&AppState) -> Arc<dyn Handler>,
+        probes: Vec<Arc<dyn Probe>>,
+        routes: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+    ) -> anyhow::Result<Self> {
         let db = connect_database(&settings.database_url).await?;
         if settings.auto_migrate {
             M::up(&db, None).await?;
@@ -160,7 +186,14 @@ impl ServiceHost {
             relay: relay.handle(),
         });
         let handler = consumer(&state);
-        Self::bind(name, settings, db, deps, relay, Some(handler), move |cfg| {
+        let parts = Parts {
+            db,
+            deps,
+            relay,
+            handler: Some(handler),
+            probes,
+        };
+        Self::bind(name, settings, parts, move |cfg| {
             cfg.app_data(state.clone()).configure(routes.clone());
         })
     }
@@ -170,20 +203,26 @@ impl ServiceHost {
     pub fn bind<F>(
         name: &'static str,
         settings: &ServiceSettings,
-        db: DatabaseConnection,
-        deps: SharedDeps,
-        relay: Relay,
-        handler: Option<Arc<dyn Handler>>,
+        parts: Parts,
         configure: F,
     ) -> anyhow::Result<Self>
     where
         F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
     {
-        let readiness = Readiness(vec![
+        let Parts {
+            db,
+            deps,
+            relay,
+            handler,
+            probes,
+        } = parts;
+        let mut all: Vec<Arc<dyn Probe>> = vec![
             Arc::new(DatabaseProbe(db.clone())),
             Arc::new(BusProbe(deps.bus.clone())),
             Arc::new(CacheProbe(deps.cache.clone())),
-        ]);
+        ];
+        all.extend(probes);
+        let readiness = Readiness(all);
         let key = web::Data::new(deps.internal_key.clone());
         let listener = std::net::TcpListener::bind((settings.host.as_str(), settings.port))?;
         let port = listener.local_addr()?.port();

@@ -17,6 +17,12 @@ pub trait Probe: Send + Sync {
     fn name(&self) -> &'static str;
     /// `Ok` when reachable.
     async fn check(&self) -> anyhow::Result<()>;
+
+    /// Something worth reporting that does not make the service unready (shown under
+    /// `details` in the readiness report).
+    async fn detail(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// The service's database answers `SELECT 1`.
@@ -64,7 +70,11 @@ async fn healthz() -> HttpResponse {
 async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
     let mut failed = Vec::new();
     let mut checks = serde_json::Map::new();
+    let mut details = serde_json::Map::new();
     for probe in &readiness.0 {
+        if let Some(detail) = probe.detail().await {
+            details.insert(probe.name().into(), detail);
+        }
         let outcome = tokio_timeout(probe.check()).await;
         match outcome {
             Ok(()) => {
@@ -78,7 +88,7 @@ async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
         }
     }
     if failed.is_empty() {
-        HttpResponse::Ok().json(json!({"status": "ready", "checks": checks}))
+        HttpResponse::Ok().json(json!({"status": "ready", "checks": checks, "details": details}))
     } else {
         Problem::unavailable(format!("not ready: {}", failed.join(", "))).error_response()
     }

@@ -121,3 +121,37 @@ pub async fn a_calendar_change_moves_running_clocks_and_is_versioned(backend: Ba
         "2026-11-10T00:00:00+08:00"
     );
 }
+
+pub async fn readiness_reports_a_missing_calendar_year_without_failing(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let admin = app.staff(&[Role::Admin], None);
+    let (status, ready) = app.get("/readyz", &admin).await;
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(
+        ready["details"]["calendar"]["missing_years"],
+        json!([2027]),
+        "{ready}"
+    );
+    // Once 2027 is loaded, nothing is missing.
+    let year = json!({"source": "国务院办公厅关于2027年部分节假日安排的通知", "holidays": [{"from": "2027-01-01", "to": "2027-01-01", "name": "元旦"}], "workdays": [], "reason": "通知发布"});
+    let admin_principal = app
+        .key
+        .sign(&Principal {
+            sub: "a".into(),
+            kind: PrincipalKind::Staff,
+            roles: vec![Role::Admin],
+            division: Some("320000".into()),
+            department: None,
+        })
+        .unwrap();
+    let (status, stored) = app
+        .put("/api/v1/calendar/years/2027", &admin_principal, &year)
+        .await;
+    assert_eq!(status, 200, "{stored}");
+    let (_, ready) = app.get("/readyz", &admin).await;
+    assert_eq!(
+        ready["details"]["calendar"]["missing_years"],
+        json!([]),
+        "{ready}"
+    );
+}

@@ -43,5 +43,6 @@ mod scenarios {
 
     on_both_backends!(calendar:
         a_calendar_change_moves_running_clocks_and_is_versioned,
+        readiness_reports_a_missing_calendar_year_without_failing,
     );
 }
