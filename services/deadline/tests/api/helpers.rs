@@ -196,43 +196,37 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, principal: &str) -> (u16, Value) {
-        let mut res = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .insert_header(("x-govhall-principal", principal))
-            .send()
+        self.send(awc::http::Method::GET, path, principal, None)
             .await
-            .unwrap();
-        let body = res.body().await.unwrap();
-        (
-            res.status().as_u16(),
-            serde_json::from_slice(&body).unwrap_or(Value::Null),
-        )
     }
 
     pub async fn post(&self, path: &str, principal: &str, body: &Value) -> (u16, Value) {
-        let mut res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .insert_header(("x-govhall-principal", principal))
-            .send_json(body)
+        self.send(awc::http::Method::POST, path, principal, Some(body))
             .await
-            .unwrap();
-        let bytes = res.body().await.unwrap();
-        (
-            res.status().as_u16(),
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
     }
 
     pub async fn put(&self, path: &str, principal: &str, body: &Value) -> (u16, Value) {
-        let mut res = self
-            .client
-            .put(format!("{}{path}", self.base))
-            .insert_header(("x-govhall-principal", principal))
-            .send_json(body)
+        self.send(awc::http::Method::PUT, path, principal, Some(body))
             .await
-            .unwrap();
+    }
+
+    /// One request as the signed principal; status and JSON body (`null` when none).
+    async fn send(
+        &self,
+        method: awc::http::Method,
+        path: &str,
+        principal: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .insert_header(("x-govhall-principal", principal));
+        let mut res = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        }
+        .unwrap();
         let bytes = res.body().await.unwrap();
         (
             res.status().as_u16(),
