@@ -16,7 +16,7 @@ use govhall_contracts::{
     envelope::Origin,
     events::{
         LimitUnit, TimeLimit,
-        approval::{ReviewConcluded, TaskOpened},
+        approval::{ReviewConcluded, TaskClosed, TaskOpened},
         deadline::{ClockKind, ClockStarted, ClockStopped, PauseReason},
         intake::{
             CaseAccepted, CaseCompleted, CaseDecided, CaseRejected, CaseSubmitted,
@@ -78,7 +78,7 @@ impl Handler for DeadlineConsumer {
             let e: CaseSubmitted = message.decode()?;
             step.start(
                 e.case_id,
-                acceptance,
+                &[acceptance],
                 ClockKind::Acceptance,
                 None,
                 None,
@@ -101,7 +101,7 @@ impl Handler for DeadlineConsumer {
                 });
             step.start(
                 e.case_id,
-                processing,
+                &[processing],
                 ClockKind::Processing,
                 None,
                 None,
@@ -113,7 +113,7 @@ impl Handler for DeadlineConsumer {
             if let Some(limit) = e.plan.statutory_limit {
                 step.start(
                     e.case_id,
-                    statutory,
+                    &[statutory],
                     ClockKind::Statutory,
                     None,
                     None,
@@ -124,12 +124,15 @@ impl Handler for DeadlineConsumer {
             }
         } else if message.is::<TaskOpened>() {
             let e: TaskOpened = message.decode()?;
-            let scope = format!("task:{}", e.review_id);
+            let (review_scope, task_scope) = (
+                format!("task:{}", e.review_id),
+                format!("taskid:{}", e.task_id),
+            );
             step.review = Some(e.review_id);
             let department = Some(e.department_code.clone());
             step.start(
                 e.case_id,
-                &scope,
+                &[review_scope.as_str(), task_scope.as_str()],
                 ClockKind::Task,
                 Some(e.task_id),
                 department,
@@ -137,6 +140,11 @@ impl Handler for DeadlineConsumer {
                 e.opened_at,
             )
             .await?;
+        } else if message.is::<TaskClosed>() {
+            let e: TaskClosed = message.decode()?;
+            step.mark(e.case_id, &format!("taskid:{}", e.task_id), e.closed_at)
+                .await?;
+            step.stop_task(e.task_id, e.closed_at).await?;
         } else if message.is::<ReviewConcluded>() {
             let e: ReviewConcluded = message.decode()?;
             step.mark(e.case_id, &format!("task:{}", e.review_id), e.concluded_at)
@@ -264,7 +272,7 @@ impl Step<'_> {
     async fn start(
         &mut self,
         case_id: Uuid,
-        scope: &str,
+        scopes: &[&str],
         kind: ClockKind,
         task_id: Option<Uuid>,
         department_code: Option<String>,
@@ -313,7 +321,7 @@ impl Step<'_> {
         )?);
         // Its stop was handled first (another replica, a redelivery): it ends where that
         // stop said.
-        if let Some(stop_at) = stop_marks::stopped_at(self.txn, case_id, scope).await?
+        if let Some(stop_at) = stop_marks::stopped_at(self.txn, case_id, scopes).await?
             && let Some(stopped) =
                 clocks::stop_one(self.txn, &clock, stop_at.max(started_at)).await?
         {
@@ -332,6 +340,16 @@ impl Step<'_> {
     ) -> anyhow::Result<()> {
         for clock in clocks::stop_running(self.txn, case_id, kind, self.review, at).await? {
             self.stopped(&clock, at).await?;
+        }
+        Ok(())
+    }
+
+    /// Stops the clock of one review task (its department answered).
+    async fn stop_task(&mut self, task_id: Uuid, at: DateTime<FixedOffset>) -> anyhow::Result<()> {
+        if let Some(clock) = clocks::of_task(self.txn, task_id).await?
+            && let Some(stopped) = clocks::stop_one(self.txn, &clock, at).await?
+        {
+            self.stopped(&stopped, at).await?;
         }
         Ok(())
     }

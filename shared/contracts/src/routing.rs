@@ -40,6 +40,8 @@ pub const DEADLINE_CLOCK_OVERDUE: &str = "deadline.clock.overdue";
 pub const DEADLINE_CLOCK_ANY: &str = "deadline.clock.*";
 /// A review task was opened for a department.
 pub const APPROVAL_TASK_OPENED: &str = "approval.task.opened";
+/// A department's review task was closed (its opinion recorded, or cancelled).
+pub const APPROVAL_TASK_CLOSED: &str = "approval.task.closed";
 /// A review concluded (approved or denied).
 pub const APPROVAL_REVIEW_CONCLUDED: &str = "approval.review.concluded";
 /// Joint handling decided how a case is routed across levels.
@@ -66,6 +68,7 @@ pub const ALL: &[&str] = &[
     DEADLINE_CLOCK_EXPIRED,
     DEADLINE_CLOCK_CANCELLED,
     APPROVAL_TASK_OPENED,
+    APPROVAL_TASK_CLOSED,
     APPROVAL_REVIEW_CONCLUDED,
     JOINT_ROUTE_PLANNED,
 ];

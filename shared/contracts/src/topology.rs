@@ -48,6 +48,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::INTAKE_CASE_DECIDED,
             rk::INTAKE_CASE_COMPLETED,
             rk::APPROVAL_TASK_OPENED,
+            rk::APPROVAL_TASK_CLOSED,
             rk::APPROVAL_REVIEW_CONCLUDED,
         ],
     },

@@ -415,3 +415,12 @@ pub async fn of_case_in(
         .all(db)
         .await
 }
+
+/// The running or paused clock of a review task, if any.
+pub async fn of_task(db: &impl ConnectionTrait, task_id: Uuid) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::TaskId.eq(task_id))
+        .filter(Column::State.is_in(["running", "paused"]))
+        .one(db)
+        .await
+}

@@ -48,15 +48,15 @@ pub async fn mark(
     Ok(())
 }
 
-/// When `scope` (or everything) of the case was stopped, if it was.
+/// When any of `scopes` (or everything) of the case was stopped, if it was.
 pub async fn stopped_at(
     db: &impl ConnectionTrait,
     case_id: Uuid,
-    scope: &str,
+    scopes: &[&str],
 ) -> Result<Option<DateTime<FixedOffset>>, DbErr> {
     Ok(Entity::find()
         .filter(Column::CaseId.eq(case_id))
-        .filter(Column::Scope.is_in([scope, ALL]))
+        .filter(Column::Scope.is_in(scopes.iter().copied().chain([ALL])))
         .all(db)
         .await?
         .into_iter()

@@ -562,3 +562,68 @@ pub async fn a_concluded_review_stops_only_its_own_task_clocks(backend: Backend)
         "{task_states:?}"
     );
 }
+
+pub async fn a_department_that_answered_stops_its_task_clock_before_the_review_concludes(
+    backend: Backend,
+) {
+    use govhall_contracts::events::{
+        Outcome,
+        approval::{TaskClosed, TaskOpened},
+    };
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    accept(&app, case_id, "2026-11-02T10:00:00+08:00", 20).await;
+    let review_id = Uuid::now_v7();
+    let tasks: Vec<(Uuid, &str)> = vec![
+        (Uuid::now_v7(), "320102-GTJ"),
+        (Uuid::now_v7(), "320102-HBJ"),
+    ];
+    for (task_id, department) in &tasks {
+        let opened = TaskOpened {
+            task_id: *task_id,
+            review_id,
+            case_id,
+            department_code: (*department).into(),
+            lead: false,
+            time_limit: TimeLimit {
+                value: 7,
+                unit: LimitUnit::WorkingDays,
+            },
+            opened_at: at("2026-11-02T11:00:00+08:00"),
+        };
+        app.publish(&opened, case_id, "approval").await;
+    }
+    app.clocks_when(case_id, "two task clocks", |c| {
+        c.iter().filter(|c| c["kind"] == "task").count() == 2
+    })
+    .await;
+    let closed = TaskClosed {
+        task_id: tasks[0].0,
+        review_id,
+        case_id,
+        department_code: tasks[0].1.into(),
+        outcome: Some(Outcome::Approved),
+        closed_at: at("2026-11-03T15:00:00+08:00"),
+    };
+    app.publish(&closed, case_id, "approval").await;
+    let clocks = app
+        .clocks_when(case_id, "the answered task clock to stop", |c| {
+            c.iter()
+                .any(|c| c["kind"] == "task" && c["state"] == "stopped")
+        })
+        .await;
+    let states: Vec<(&str, &str)> = clocks
+        .iter()
+        .filter(|c| c["kind"] == "task")
+        .map(|c| {
+            (
+                c["department_code"].as_str().unwrap(),
+                c["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        states.contains(&("320102-GTJ", "stopped")) && states.contains(&("320102-HBJ", "running")),
+        "{states:?}"
+    );
+}

@@ -35,6 +35,7 @@ mod scenarios {
         a_statutory_clock_runs_beside_the_committed_one_and_a_matter_sets_its_own_ladder,
         two_replicas_fire_each_step_once_and_share_the_messages,
         a_concluded_review_stops_only_its_own_task_clocks,
+        a_department_that_answered_stops_its_task_clock_before_the_review_concludes,
     );
 
     on_both_backends!(supervision:

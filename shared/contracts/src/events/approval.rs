@@ -30,6 +30,28 @@ impl Event for TaskOpened {
     const VERSION: u16 = 1;
 }
 
+/// A department's task was closed: its opinion was recorded (`outcome` set), or the review
+/// concluded without it (`outcome` empty).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskClosed {
+    /// Task id.
+    pub task_id: Uuid,
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Department code.
+    pub department_code: String,
+    /// The department's verdict, if it gave one.
+    pub outcome: Option<Outcome>,
+    /// When.
+    pub closed_at: DateTime<FixedOffset>,
+}
+impl Event for TaskClosed {
+    const TYPE: &'static str = routing::APPROVAL_TASK_CLOSED;
+    const VERSION: u16 = 1;
+}
+
 /// One recorded opinion.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpinionRecord {

@@ -8,7 +8,7 @@ use govhall_contracts::{
     envelope::Origin,
     events::{
         Outcome,
-        approval::{OpinionRecord, ReviewConcluded},
+        approval::{OpinionRecord, ReviewConcluded, TaskClosed},
     },
 };
 use govhall_web::{Principal, Problem, RequestContext, Role, ValidatedJson};
@@ -213,6 +213,26 @@ async fn try_record(
     {
         return Err(OpinionError::VersionConflict);
     }
+    let origin = Origin {
+        producer: SERVICE,
+        correlation_id: review.case_id,
+        causation_id: None,
+        traceparent: Some(ctx.trace.header()),
+        division_code: review.division_code.clone(),
+    };
+    let closed = |t: &tasks::Model, outcome: Option<Outcome>| TaskClosed {
+        task_id: t.id,
+        review_id: review.id,
+        case_id: review.case_id,
+        department_code: t.department_code.clone(),
+        outcome,
+        closed_at: now,
+    };
+    // This department's task is closed, whatever the review does next.
+    let mut events = vec![
+        Envelope::wrap(&closed(&task, Some(input.outcome.into())), origin.clone())
+            .map_err(anyhow::Error::from)?,
+    ];
     if let Some(outcome) = conclusion {
         let opinions = all
             .iter()
@@ -227,6 +247,18 @@ async fn try_record(
                 })
             })
             .collect();
+        // Tasks of a concluded review that never answered are closed with it.
+        for t in all.iter().filter(|t| t.state == "open" && t.id != task.id) {
+            events.push(
+                Envelope::wrap(&closed(t, None), origin.clone()).map_err(anyhow::Error::from)?,
+            );
+        }
+        tasks::Entity::update_many()
+            .col_expr(tasks::Column::State, Expr::value("cancelled"))
+            .filter(tasks::Column::ReviewId.eq(review.id))
+            .filter(tasks::Column::State.eq("open"))
+            .exec(&txn)
+            .await?;
         let event = ReviewConcluded {
             review_id: review.id,
             case_id: review.case_id,
@@ -234,26 +266,9 @@ async fn try_record(
             opinions,
             concluded_at: now,
         };
-        let origin = Origin {
-            producer: SERVICE,
-            correlation_id: review.case_id,
-            causation_id: None,
-            traceparent: Some(ctx.trace.header()),
-            division_code: review.division_code.clone(),
-        };
-        outbox::enqueue(
-            &txn,
-            &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
-        )
-        .await?;
-        // Tasks of a concluded review that never answered are closed with it.
-        tasks::Entity::update_many()
-            .col_expr(tasks::Column::State, Expr::value("cancelled"))
-            .filter(tasks::Column::ReviewId.eq(review.id))
-            .filter(tasks::Column::State.eq("open"))
-            .exec(&txn)
-            .await?;
+        events.push(Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?);
     }
+    outbox::enqueue(&txn, &events).await?;
     txn.commit().await?;
     state.relay.notify();
     let task = tasks::Entity::find_by_id(id)
