@@ -149,6 +149,7 @@ async fn main() {
         clock: Arc::new(SystemClock),
         relay: RelayHandle::default(),
         poll: std::time::Duration::from_millis(250),
+        workers: arg("--scheduler-workers", 4) as usize,
     };
     let stop = CancellationToken::new();
     let running = tokio::spawn(scheduler.run(stop.clone()));

@@ -26,11 +26,28 @@ pub struct Scheduler {
     pub relay: RelayHandle,
     /// Wait between polls when nothing is due (well under the one-second target).
     pub poll: Duration,
+    /// Claim loops run side by side (PostgreSQL hands each a disjoint batch; SQLite has one
+    /// writer, so one loop there).
+    pub workers: usize,
 }
 
 impl Scheduler {
-    /// Fires due steps until `shutdown`.
+    /// Fires due steps until `shutdown`, with `workers` claim loops.
     pub async fn run(self, shutdown: CancellationToken) {
+        let workers = self.workers.max(1);
+        let this = Arc::new(self);
+        let loops: Vec<_> = (0..workers)
+            .map(|_| {
+                let (this, shutdown) = (this.clone(), shutdown.clone());
+                tokio::spawn(async move { this.run_loop(shutdown).await })
+            })
+            .collect();
+        for handle in loops {
+            let _ = handle.await;
+        }
+    }
+
+    async fn run_loop(&self, shutdown: CancellationToken) {
         while !shutdown.is_cancelled() {
             let fired = tokio::select! {
                 () = shutdown.cancelled() => return,

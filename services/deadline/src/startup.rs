@@ -100,6 +100,11 @@ impl Application {
             clock,
             relay,
             poll: Duration::from_millis(250),
+            workers: if settings.database_url.starts_with("postgres") {
+                4
+            } else {
+                1
+            },
         };
         Ok(Self {
             host,
