@@ -53,6 +53,29 @@ pub async fn accept_with(app: &TestApp, case_id: Uuid, accepted_at: &str, plan: 
     app.publish(&event, case_id, "intake").await;
 }
 
+/// A review task of `department` opened for the case at 11:00 on 2 Nov 2026 (7 working days).
+pub async fn open_task(
+    app: &TestApp,
+    case_id: Uuid,
+    review_id: Uuid,
+    task_id: Uuid,
+    department: &str,
+) {
+    let opened = govhall_contracts::events::approval::TaskOpened {
+        task_id,
+        review_id,
+        case_id,
+        department_code: department.into(),
+        lead: false,
+        time_limit: TimeLimit {
+            value: 7,
+            unit: LimitUnit::WorkingDays,
+        },
+        opened_at: at("2026-11-02T11:00:00+08:00"),
+    };
+    app.publish(&opened, case_id, "approval").await;
+}
+
 pub async fn processing_clock(app: &TestApp, case_id: Uuid) -> serde_json::Value {
     let clocks = app
         .clocks_when(case_id, "the processing clock", |c| {
@@ -501,29 +524,14 @@ pub async fn two_replicas_fire_each_step_once_and_share_the_messages(backend: Ba
 }
 
 pub async fn a_concluded_review_stops_only_its_own_task_clocks(backend: Backend) {
-    use govhall_contracts::events::{
-        Outcome,
-        approval::{ReviewConcluded, TaskOpened},
-    };
+    use govhall_contracts::events::{Outcome, approval::ReviewConcluded};
     let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
     let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
     accept(&app, case_id, "2026-11-02T10:00:00+08:00", 20).await;
     // County initial review and city review of the same case (跨层级联办), one task each.
     let (county, city) = (Uuid::now_v7(), Uuid::now_v7());
     for (review_id, department) in [(county, "320102-SCJGJ"), (city, "320100-SCJGJ")] {
-        let opened = TaskOpened {
-            task_id: Uuid::now_v7(),
-            review_id,
-            case_id,
-            department_code: department.into(),
-            lead: true,
-            time_limit: TimeLimit {
-                value: 7,
-                unit: LimitUnit::WorkingDays,
-            },
-            opened_at: at("2026-11-02T11:00:00+08:00"),
-        };
-        app.publish(&opened, case_id, "approval").await;
+        open_task(&app, case_id, review_id, Uuid::now_v7(), department).await;
     }
     app.clocks_when(case_id, "two task clocks", |c| {
         c.iter().filter(|c| c["kind"] == "task").count() == 2
@@ -566,10 +574,7 @@ pub async fn a_concluded_review_stops_only_its_own_task_clocks(backend: Backend)
 pub async fn a_department_that_answered_stops_its_task_clock_before_the_review_concludes(
     backend: Backend,
 ) {
-    use govhall_contracts::events::{
-        Outcome,
-        approval::{TaskClosed, TaskOpened},
-    };
+    use govhall_contracts::events::{Outcome, approval::TaskClosed};
     let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
     let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
     accept(&app, case_id, "2026-11-02T10:00:00+08:00", 20).await;
@@ -579,19 +584,7 @@ pub async fn a_department_that_answered_stops_its_task_clock_before_the_review_c
         (Uuid::now_v7(), "320102-HBJ"),
     ];
     for (task_id, department) in &tasks {
-        let opened = TaskOpened {
-            task_id: *task_id,
-            review_id,
-            case_id,
-            department_code: (*department).into(),
-            lead: false,
-            time_limit: TimeLimit {
-                value: 7,
-                unit: LimitUnit::WorkingDays,
-            },
-            opened_at: at("2026-11-02T11:00:00+08:00"),
-        };
-        app.publish(&opened, case_id, "approval").await;
+        open_task(&app, case_id, review_id, *task_id, department).await;
     }
     app.clocks_when(case_id, "two task clocks", |c| {
         c.iter().filter(|c| c["kind"] == "task").count() == 2
