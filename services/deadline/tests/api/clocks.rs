@@ -76,6 +76,30 @@ pub async fn open_task(
     app.publish(&opened, case_id, "approval").await;
 }
 
+/// (department, state) of the case's task clocks, once one of them has stopped.
+async fn task_states_once_one_stopped(
+    app: &TestApp,
+    case_id: Uuid,
+    what: &str,
+) -> Vec<(String, String)> {
+    let clocks = app
+        .clocks_when(case_id, what, |c| {
+            c.iter()
+                .any(|c| c["kind"] == "task" && c["state"] == "stopped")
+        })
+        .await;
+    clocks
+        .iter()
+        .filter(|c| c["kind"] == "task")
+        .map(|c| {
+            (
+                c["department_code"].as_str().unwrap().to_owned(),
+                c["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 pub async fn processing_clock(app: &TestApp, case_id: Uuid) -> serde_json::Value {
     let clocks = app
         .clocks_when(case_id, "the processing clock", |c| {
@@ -545,21 +569,11 @@ pub async fn a_concluded_review_stops_only_its_own_task_clocks(backend: Backend)
         concluded_at: at("2026-11-03T11:00:00+08:00"),
     };
     app.publish(&concluded, case_id, "approval").await;
-    let clocks = app
-        .clocks_when(case_id, "the county task clock to stop", |c| {
-            c.iter()
-                .any(|c| c["kind"] == "task" && c["state"] == "stopped")
-        })
-        .await;
-    let task_states: Vec<(&str, &str)> = clocks
+    let task_states_owned =
+        task_states_once_one_stopped(&app, case_id, "the county task clock to stop").await;
+    let task_states: Vec<(&str, &str)> = task_states_owned
         .iter()
-        .filter(|c| c["kind"] == "task")
-        .map(|c| {
-            (
-                c["department_code"].as_str().unwrap(),
-                c["state"].as_str().unwrap(),
-            )
-        })
+        .map(|(d, s)| (d.as_str(), s.as_str()))
         .collect();
     assert!(
         task_states.contains(&("320102-SCJGJ", "stopped")),
@@ -599,21 +613,11 @@ pub async fn a_department_that_answered_stops_its_task_clock_before_the_review_c
         closed_at: at("2026-11-03T15:00:00+08:00"),
     };
     app.publish(&closed, case_id, "approval").await;
-    let clocks = app
-        .clocks_when(case_id, "the answered task clock to stop", |c| {
-            c.iter()
-                .any(|c| c["kind"] == "task" && c["state"] == "stopped")
-        })
-        .await;
-    let states: Vec<(&str, &str)> = clocks
+    let states_owned =
+        task_states_once_one_stopped(&app, case_id, "the answered task clock to stop").await;
+    let states: Vec<(&str, &str)> = states_owned
         .iter()
-        .filter(|c| c["kind"] == "task")
-        .map(|c| {
-            (
-                c["department_code"].as_str().unwrap(),
-                c["state"].as_str().unwrap(),
-            )
-        })
+        .map(|(d, s)| (d.as_str(), s.as_str()))
         .collect();
     assert!(
         states.contains(&("320102-GTJ", "stopped")) && states.contains(&("320102-HBJ", "running")),
