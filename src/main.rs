@@ -304,6 +304,7 @@ async fn serve(
         port: settings.http.port,
         database_url: settings.database_url(service.as_str())?,
         auto_migrate: settings.auto_migrate,
+        files_url: settings.files_url(),
     };
     let name = service.as_str();
     macro_rules! run_service {

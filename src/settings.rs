@@ -33,6 +33,9 @@ pub struct Settings {
     /// The development token issuer.
     #[serde(default)]
     pub dev_issuer: DevIssuerSettings,
+    /// Where intake keeps uploaded materials.
+    #[serde(default)]
+    pub materials: MaterialsSettings,
     /// Upstream service URLs for `serve gateway`.
     #[serde(default)]
     pub upstreams: UpstreamSettings,
@@ -213,6 +216,15 @@ impl Settings {
             .with_context(|| format!("GOVHALL_DATABASE__{} is required", service.to_uppercase()))
     }
 
+    /// The material store URL: `GOVHALL_MATERIALS__URL`, else `<data_dir>/materials`.
+    pub fn files_url(&self) -> Option<String> {
+        Some(self.materials.url.clone().unwrap_or_else(|| {
+            let dir = std::path::absolute(self.data_dir.join("materials"))
+                .unwrap_or_else(|_| self.data_dir.join("materials"));
+            format!("file://{}", dir.display())
+        }))
+    }
+
     /// The standalone database URL of `service` (a SQLite file under `data_dir`) unless set.
     pub fn standalone_database_url(&self, service: &str) -> anyhow::Result<String> {
         self.database_url(service).or_else(|_| {
@@ -222,4 +234,12 @@ impl Settings {
             ))
         })
     }
+}
+
+/// The material store.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct MaterialsSettings {
+    /// `file:///absolute/dir` or `s3://bucket` (S3 credentials, region and endpoint from the
+    /// usual `AWS_*` variables); defaults to `<data_dir>/materials`.
+    pub url: Option<String>,
 }

@@ -34,6 +34,7 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
             port: 0,
             database_url: settings.standalone_database_url(name)?,
             auto_migrate: true,
+            files_url: settings.files_url(),
         })
     };
     let intake = govhall_intake::Application::build(service("intake")?, deps.clone()).await?;

@@ -19,8 +19,9 @@ use govhall_contracts::{
         approval::{ReviewConcluded, TaskClosed, TaskOpened},
         deadline::{ClockKind, ClockStarted, ClockStopped, PauseReason},
         intake::{
-            CaseAccepted, CaseCompleted, CaseDecided, CaseRejected, CaseSubmitted,
-            CaseSupplementRequested, CaseSupplemented, CaseWithdrawn,
+            CaseAccepted, CaseCompleted, CaseDecided, CaseRated, CaseRejected, CaseResumed,
+            CaseSubmitted, CaseSupplementRequested, CaseSupplemented, CaseSuspended,
+            CaseTerminated, CaseWithdrawn, RectificationClosed,
         },
     },
 };
@@ -38,6 +39,9 @@ use crate::{
         stop_marks,
     },
 };
+
+/// Stop-mark scope of the 容缺 commitment clock.
+const COMMITMENT: &str = "commitment";
 
 /// Statutory acceptance limit: 5 working days from receipt (行政许可法 art. 32).
 const ACCEPTANCE_LIMIT: TimeLimit = TimeLimit {
@@ -122,6 +126,19 @@ impl Handler for DeadlineConsumer {
                 )
                 .await?;
             }
+            // 容缺受理: the missing materials are due within the committed time.
+            if let Some(commitment) = e.commitment {
+                step.start(
+                    e.case_id,
+                    &[COMMITMENT],
+                    ClockKind::Commitment,
+                    None,
+                    None,
+                    commitment.limit,
+                    e.accepted_at,
+                )
+                .await?;
+            }
         } else if message.is::<TaskOpened>() {
             let e: TaskOpened = message.decode()?;
             let (review_scope, task_scope) = (
@@ -170,12 +187,56 @@ impl Handler for DeadlineConsumer {
             step.pause_for_supplement(e.case_id, e.requested_at).await?;
         } else if message.is::<CaseSupplemented>() {
             let e: CaseSupplemented = message.decode()?;
-            step.resume_after_supplement(e.case_id, e.supplemented_at)
-                .await?;
+            if e.commitment {
+                step.mark(e.case_id, COMMITMENT, e.supplemented_at).await?;
+                step.stop(e.case_id, Some(ClockKind::Commitment), e.supplemented_at)
+                    .await?;
+            } else {
+                step.resume_after_supplement(e.case_id, e.supplemented_at)
+                    .await?;
+            }
         } else if message.is::<CaseRejected>() {
             let e: CaseRejected = message.decode()?;
             step.mark(e.case_id, all, e.rejected_at).await?;
             step.stop(e.case_id, None, e.rejected_at).await?;
+        } else if message.is::<CaseTerminated>() {
+            let e: CaseTerminated = message.decode()?;
+            step.mark(e.case_id, all, e.terminated_at).await?;
+            step.stop(e.case_id, None, e.terminated_at).await?;
+        } else if message.is::<CaseSuspended>() {
+            let e: CaseSuspended = message.decode()?;
+            step.suspend(e.case_id, &e.procedure, &e.legal_basis, e.suspended_at)
+                .await?;
+        } else if message.is::<CaseResumed>() {
+            let e: CaseResumed = message.decode()?;
+            step.resume_after_suspension(e.case_id, e.resumed_at)
+                .await?;
+        } else if message.is::<CaseRated>() {
+            let e: CaseRated = message.decode()?;
+            // A bad rating gives the department a rectification time limit (差评整改); the
+            // clock is keyed by the rating, as a task clock is by its task.
+            if let Some(limit) = e.rectification_limit {
+                let scope = format!("rectification:{}", e.rating_id);
+                step.start(
+                    e.case_id,
+                    &[scope.as_str()],
+                    ClockKind::Rectification,
+                    Some(e.rating_id),
+                    Some(e.department_code),
+                    limit,
+                    e.rated_at,
+                )
+                .await?;
+            }
+        } else if message.is::<RectificationClosed>() {
+            let e: RectificationClosed = message.decode()?;
+            step.mark(
+                e.case_id,
+                &format!("rectification:{}", e.rating_id),
+                e.closed_at,
+            )
+            .await?;
+            step.stop_task(e.rating_id, e.closed_at).await?;
         } else if message.is::<CaseWithdrawn>() {
             let e: CaseWithdrawn = message.decode()?;
             step.mark(e.case_id, all, e.withdrawn_at).await?;
@@ -239,15 +300,88 @@ impl Step<'_> {
         Ok(())
     }
 
-    /// The supplement arrived: the clocks it paused count again with what they had left.
+    /// The supplement arrived. The acceptance clock starts afresh from the day the
+    /// supplement is complete (行政许可法 art. 32: acceptance dates from the complete
+    /// supplement); any other clock it paused counts again with what it had left.
     async fn resume_after_supplement(
         &mut self,
         case_id: Uuid,
         at: DateTime<FixedOffset>,
     ) -> anyhow::Result<()> {
         let actor = self.system();
+        let mut restart = false;
         for clock in clocks::of_case_in(self.txn, case_id, &["paused"]).await? {
-            if clock.pause_reason.as_deref() == Some("supplement") {
+            if clock.pause_reason.as_deref() != Some("supplement") {
+                continue;
+            }
+            if clocks::parse_kind(&clock.kind) == ClockKind::Acceptance {
+                if let Some(stopped) = clocks::stop_one(self.txn, &clock, at).await? {
+                    self.stopped(&stopped, at).await?;
+                    restart = true;
+                }
+            } else {
+                self.out
+                    .extend(ops::resume(self.txn, self.cals, &clock, &actor, at).await?);
+            }
+        }
+        if restart {
+            self.start(
+                case_id,
+                &["acceptance"],
+                ClockKind::Acceptance,
+                None,
+                None,
+                ACCEPTANCE_LIMIT,
+                at,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A special procedure began: the case's running clocks stop counting (行政许可法
+    /// art. 45), except a commitment or rectification clock, which are the applicant's and
+    /// the department's own.
+    async fn suspend(
+        &mut self,
+        case_id: Uuid,
+        procedure: &str,
+        legal_basis: &str,
+        at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        let why = match procedure {
+            "hearing" => PauseReason::Hearing,
+            "testing" => PauseReason::Testing,
+            "appraisal" => PauseReason::Appraisal,
+            "expert_review" => PauseReason::ExpertReview,
+            "public_notice" => PauseReason::PublicNotice,
+            _ => PauseReason::Other,
+        };
+        let actor = ops::Actor {
+            legal_basis: Some(legal_basis.to_owned()),
+            ..self.system()
+        };
+        for clock in clocks::of_case_in(self.txn, case_id, &["running"]).await? {
+            if matches!(
+                clocks::parse_kind(&clock.kind),
+                ClockKind::Processing | ClockKind::Statutory | ClockKind::Task
+            ) {
+                self.out
+                    .extend(ops::pause(self.txn, self.cals, &clock, why, &actor, at).await?);
+            }
+        }
+        Ok(())
+    }
+
+    /// The special procedure ended: the clocks it paused count again.
+    async fn resume_after_suspension(
+        &mut self,
+        case_id: Uuid,
+        at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        let actor = self.system();
+        for clock in clocks::of_case_in(self.txn, case_id, &["paused"]).await? {
+            if clock.pause_reason.as_deref() != Some("supplement") {
                 self.out
                     .extend(ops::resume(self.txn, self.cals, &clock, &actor, at).await?);
             }
@@ -321,7 +455,7 @@ impl Step<'_> {
         )?);
         // Its stop was handled first (another replica, a redelivery): it ends where that
         // stop said.
-        if let Some(stop_at) = stop_marks::stopped_at(self.txn, case_id, scopes).await?
+        if let Some(stop_at) = stop_marks::stopped_at(self.txn, case_id, scopes, started_at).await?
             && let Some(stopped) =
                 clocks::stop_one(self.txn, &clock, stop_at.max(started_at)).await?
         {

@@ -334,8 +334,9 @@ pub async fn fire_due_steps(
         )
         .await?;
         out.push(envelope);
-        if step == Step::Red && kind == ClockKind::Acceptance {
-            // Not answered in time: intake deems the application accepted (行政许可法 art. 32).
+        if step == Step::Red && matches!(kind, ClockKind::Acceptance | ClockKind::Commitment) {
+            // Not answered in time: intake deems the application accepted (行政许可法 art. 32),
+            // or ends a case whose 容缺 commitment was not kept.
             let expired = ClockExpired {
                 clock_id: clock.id,
                 case_id: clock.case_id,

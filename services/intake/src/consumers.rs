@@ -1,7 +1,11 @@
-//! Messages the intake service consumes.
+//! Messages the intake service consumes: the review's conclusion, the deadline service's
+//! clocks (due dates, warnings, overdue, expiry → deemed acceptance or termination), and
+//! joint handling's routing.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, FixedOffset};
 use govhall_bus::{
     Handler, inbox,
     outbox::{self, RelayHandle},
@@ -12,13 +16,28 @@ use govhall_contracts::{
     events::{
         Outcome,
         approval::ReviewConcluded,
-        deadline::{ClockKind, ClockStarted},
-        intake::{CaseCompleted, CaseDecided},
+        deadline::{
+            ClockDueChanged, ClockExpired, ClockExtended, ClockKind, ClockOverdue, ClockResumed,
+            ClockStarted, ClockWarned, WarningLevel,
+        },
+        intake::{CaseAccepted, CaseDecided, CaseTerminated},
+        joint::RoutePlanned,
     },
 };
-use sea_orm::{DatabaseConnection, sea_query::Expr};
+use govhall_runtime::clock::Clock;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
 
-use crate::{SERVICE, domain::CaseState, store::cases};
+use crate::{
+    SERVICE,
+    domain::{CaseState, case::Action},
+    routes::{matters::spec_of, support::cst},
+    store::{cases, matters, notices, ratings::rectifications, timeline},
+};
 
 /// Handles the intake queue.
 pub struct IntakeConsumer {
@@ -26,103 +45,366 @@ pub struct IntakeConsumer {
     pub db: DatabaseConnection,
     /// Wakes the relay after a commit.
     pub relay: RelayHandle,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+}
+
+/// A case change made by a message, inside the message's inbox transaction.
+struct Step<'a> {
+    txn: &'a DatabaseTransaction,
+    cause: &'a Envelope,
+    now: DateTime<FixedOffset>,
+    out: Vec<Envelope>,
 }
 
 #[async_trait]
 impl Handler for IntakeConsumer {
     #[tracing::instrument(skip_all, fields(message.id = %message.message_id, message.type = %message.message_type, case.id = %message.correlation_id))]
     async fn handle(&self, message: &Envelope) -> anyhow::Result<()> {
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
+        let mut step = Step {
+            txn: &txn,
+            cause: message,
+            now: self.clock.now().with_timezone(&cst()),
+            out: Vec::new(),
+        };
         if message.is::<ReviewConcluded>() {
-            self.review_concluded(message).await
+            step.review_concluded(message.decode()?).await?;
         } else if message.is::<ClockStarted>() {
-            self.clock_started(message).await
-        } else {
-            // Clock stops and route plans carry nothing the case shows yet.
-            Ok(())
+            let e: ClockStarted = message.decode()?;
+            step.due(e.case_id, e.kind, e.due_at).await?;
+        } else if message.is::<ClockResumed>() {
+            let e: ClockResumed = message.decode()?;
+            step.due(e.case_id, e.kind, e.due_at).await?;
+        } else if message.is::<ClockExtended>() {
+            let e: ClockExtended = message.decode()?;
+            step.due(e.case_id, e.kind, e.due_at).await?;
+        } else if message.is::<ClockDueChanged>() {
+            let e: ClockDueChanged = message.decode()?;
+            step.due(e.case_id, e.kind, e.due_at).await?;
+        } else if message.is::<ClockWarned>() {
+            let e: ClockWarned = message.decode()?;
+            if e.kind == ClockKind::Processing {
+                let level = if e.level == WarningLevel::Yellow {
+                    "yellow"
+                } else {
+                    "warning"
+                };
+                step.alert(
+                    e.case_id,
+                    level,
+                    if level == "yellow" {
+                        "办理时限黄牌预警"
+                    } else {
+                        "办理时限即将到期预警"
+                    },
+                )
+                .await?;
+            }
+        } else if message.is::<ClockOverdue>() {
+            let e: ClockOverdue = message.decode()?;
+            if matches!(e.kind, ClockKind::Processing | ClockKind::Statutory) {
+                step.alert(e.case_id, "red", "已超过办理时限（红牌）")
+                    .await?;
+            }
+        } else if message.is::<ClockExpired>() {
+            let e: ClockExpired = message.decode()?;
+            match e.kind {
+                ClockKind::Acceptance => step.deem_accepted(e.case_id).await?,
+                ClockKind::Commitment => step.commitment_broken(e.case_id).await?,
+                _ => {}
+            }
+        } else if message.is::<RoutePlanned>() {
+            let e: RoutePlanned = message.decode()?;
+            if cases::find(&txn, e.case_id).await?.is_some() {
+                timeline::record(
+                    &txn,
+                    e.case_id,
+                    step.now,
+                    "route_planned",
+                    "system",
+                    "已确定跨层级办理路线",
+                    Some(serde_json::to_value(&e)?),
+                )
+                .await?;
+            }
         }
+        let out = std::mem::take(&mut step.out);
+        outbox::enqueue(&txn, &out).await?;
+        txn.commit().await?;
+        if !out.is_empty() {
+            self.relay.notify();
+        }
+        Ok(())
     }
 }
 
-impl IntakeConsumer {
-    /// The review concluded: record the decision and, as result delivery is not modelled
-    /// yet, complete the case at once.
-    async fn review_concluded(&self, message: &Envelope) -> anyhow::Result<()> {
-        let event: ReviewConcluded = message.decode()?;
-        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
-            return Ok(());
+impl Step<'_> {
+    fn origin(&self) -> Origin {
+        Origin::caused_by(SERVICE, self.cause)
+    }
+
+    /// Changes a case by a transition of its state machine, guarded by its version. A
+    /// concurrent change fails the message; its redelivery sees the new version.
+    async fn transition(
+        &mut self,
+        case: &cases::Model,
+        action: Action,
+        mut columns: Vec<(cases::Column, sea_orm::sea_query::SimpleExpr)>,
+        timeline_kind: &str,
+        summary: String,
+    ) -> anyhow::Result<bool> {
+        let Some(current) = CaseState::parse(&case.state) else {
+            anyhow::bail!("unknown state {}", case.state)
         };
-        let Some(case) = cases::find(&txn, event.case_id).await? else {
+        let Ok(next) = current.apply(action) else {
+            tracing::info!(case.state = %case.state, ?action, "message does not apply to the case's state; ignored");
+            return Ok(false);
+        };
+        columns.push((cases::Column::State, Expr::value(next.as_str())));
+        if !cases::update_if_version(self.txn, case.id, case.version, columns, self.now).await? {
+            anyhow::bail!("case changed concurrently");
+        }
+        timeline::record(
+            self.txn,
+            case.id,
+            self.now,
+            timeline_kind,
+            "system",
+            summary,
+            None,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    async fn review_concluded(&mut self, e: ReviewConcluded) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, e.case_id).await? else {
             anyhow::bail!("review concluded for an unknown case");
         };
-        if CaseState::parse(&case.state) != Some(CaseState::Accepted) {
-            tracing::warn!(state = %case.state, "review concluded for a case that is not under review; ignored");
-            txn.commit().await?;
-            return Ok(());
-        }
-        let now = Utc::now().fixed_offset();
-        let outcome = match event.outcome {
+        let word = match e.outcome {
             Outcome::Approved => "approved",
             Outcome::Denied => "denied",
         };
-        let changed = cases::update_if_version(
-            &txn,
-            case.id,
-            case.version,
-            vec![
-                (
-                    cases::Column::State,
-                    Expr::value(CaseState::Completed.as_str()),
+        let decision =
+            json!({"review_id": e.review_id, "opinions": serde_json::to_value(&e.opinions)?});
+        let changed = self
+            .transition(
+                &case,
+                Action::Decide,
+                vec![
+                    (cases::Column::Outcome, Expr::value(word)),
+                    (cases::Column::DecidedAt, Expr::value(e.concluded_at)),
+                    (cases::Column::Decision, Expr::value(decision)),
+                    (
+                        cases::Column::Suspension,
+                        Expr::value(Option::<serde_json::Value>::None),
+                    ),
+                ],
+                "decided",
+                format!(
+                    "审查完成：{}",
+                    if e.outcome == Outcome::Approved {
+                        "准予许可"
+                    } else {
+                        "不予许可"
+                    }
                 ),
-                (cases::Column::Outcome, Expr::value(outcome)),
-                (cases::Column::DecidedAt, Expr::value(now)),
-                (cases::Column::CompletedAt, Expr::value(now)),
-            ],
-        )
-        .await?;
-        if !changed {
-            // Changed meanwhile: roll back and let the redelivery see the new version.
-            anyhow::bail!("case changed concurrently");
+            )
+            .await?;
+        if changed {
+            self.out.push(Envelope::wrap(
+                &CaseDecided {
+                    case_id: case.id,
+                    outcome: e.outcome,
+                    decided_at: e.concluded_at,
+                },
+                self.origin(),
+            )?);
         }
-        let decided = Envelope::wrap(
-            &CaseDecided {
-                case_id: case.id,
-                outcome: event.outcome,
-                decided_at: now,
-            },
-            Origin::caused_by(SERVICE, message),
-        )?;
-        let mut completed_origin = Origin::caused_by(SERVICE, message);
-        completed_origin.causation_id = Some(decided.message_id);
-        let completed = Envelope::wrap(
-            &CaseCompleted {
-                case_id: case.id,
-                completed_at: now,
-            },
-            completed_origin,
-        )?;
-        outbox::enqueue(&txn, &[decided, completed]).await?;
-        txn.commit().await?;
-        self.relay.notify();
-        tracing::info!(outcome, "case decided and completed");
         Ok(())
     }
 
-    /// A processing clock started: show its due time on the case.
-    async fn clock_started(&self, message: &Envelope) -> anyhow::Result<()> {
-        let event: ClockStarted = message.decode()?;
-        if event.kind != ClockKind::Processing {
-            return Ok(());
-        }
-        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+    /// A clock's due time: the processing clock's is the case's; the commitment's and a
+    /// rectification's are shown on them.
+    async fn due(
+        &mut self,
+        case_id: Uuid,
+        kind: ClockKind,
+        due_at: DateTime<FixedOffset>,
+    ) -> anyhow::Result<()> {
+        let column = match kind {
+            ClockKind::Processing => cases::Column::DueAt,
+            ClockKind::Commitment => cases::Column::CommitmentDueAt,
+            ClockKind::Rectification => {
+                rectifications::Entity::update_many()
+                    .col_expr(rectifications::Column::DueAt, Expr::value(due_at))
+                    .filter(rectifications::Column::CaseId.eq(case_id))
+                    .filter(rectifications::Column::State.eq("open"))
+                    .exec(self.txn)
+                    .await?;
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        // Not a state change: only the due date shown, so no version bump is needed.
+        cases::Entity::update_many()
+            .col_expr(column, Expr::value(due_at))
+            .filter(cases::Column::Id.eq(case_id))
+            .exec(self.txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Raises the case's alert (never lowers it) and notes it on the timeline.
+    async fn alert(&mut self, case_id: Uuid, level: &str, summary: &str) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, case_id).await? else {
             return Ok(());
         };
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        cases::Entity::update_many()
-            .col_expr(cases::Column::DueAt, Expr::value(event.due_at))
-            .filter(cases::Column::Id.eq(event.case_id))
-            .exec(&txn)
+        let rank = |l: &str| match l {
+            "warning" => 1,
+            "yellow" => 2,
+            "red" => 3,
+            _ => 0,
+        };
+        if rank(level) > rank(&case.alert) {
+            cases::Entity::update_many()
+                .col_expr(cases::Column::Alert, Expr::value(level))
+                .filter(cases::Column::Id.eq(case_id))
+                .exec(self.txn)
+                .await?;
+        }
+        timeline::record(
+            self.txn,
+            case_id,
+            self.now,
+            &format!("clock_{level}"),
+            "system",
+            summary,
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The acceptance time ran out with no decision and no notice: the case is accepted by
+    /// law as of the day its materials were received (行政许可法 art. 32).
+    async fn deem_accepted(&mut self, case_id: Uuid) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, case_id).await? else {
+            return Ok(());
+        };
+        if CaseState::parse(&case.state) != Some(CaseState::Submitted) {
+            return Ok(());
+        }
+        let matter = matters::find(self.txn, case.matter_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("matter version of a case is missing"))?;
+        let plan = spec_of(&matter)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .plan(u32::try_from(case.matter_version).unwrap_or(1));
+        let as_of = case.received_at;
+        let changed = self
+            .transition(
+                &case,
+                Action::DeemAccept,
+                vec![
+                    (cases::Column::AcceptedAt, Expr::value(as_of)),
+                    (cases::Column::Deemed, Expr::value(true)),
+                    (
+                        cases::Column::Plan,
+                        Expr::value(serde_json::to_value(&plan)?),
+                    ),
+                ],
+                "deemed_accepted",
+                "受理期限届满未作处理，依法视为受理（自收到申请材料之日起）".into(),
+            )
             .await?;
-        txn.commit().await?;
+        if !changed {
+            return Ok(());
+        }
+        notices::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(case.id),
+            kind: Set("acceptance".into()),
+            verification_code: Set(crate::routes::cases::verification_code()),
+            body: Set(json!({"case_number": case.case_number, "matter_name": case.matter_name, "accepted_at": as_of, "deemed": true,
+                "legal_basis": "《中华人民共和国行政许可法》第三十二条"})),
+            issued_by: Set("system".into()),
+            issued_at: Set(self.now),
+        }
+        .insert(self.txn)
+        .await?;
+        self.out.push(Envelope::wrap(
+            &CaseAccepted {
+                case_id: case.id,
+                case_number: case.case_number.clone(),
+                accepted_at: as_of,
+                plan,
+                deemed: true,
+                commitment: None,
+            },
+            self.origin(),
+        )?);
+        Ok(())
+    }
+
+    /// A 容缺 commitment was not kept in time: the case is terminated and the applicant told why.
+    async fn commitment_broken(&mut self, case_id: Uuid) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, case_id).await? else {
+            return Ok(());
+        };
+        if case.commitment.is_none() {
+            return Ok(());
+        }
+        let names = case
+            .commitment
+            .as_ref()
+            .and_then(|c| c.get("names"))
+            .and_then(|n| n.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            })
+            .unwrap_or_default();
+        let reason = format!("未在承诺期限内补齐容缺材料（{names}），依容缺受理承诺终止办理");
+        let changed = self
+            .transition(
+                &case,
+                Action::Terminate,
+                vec![
+                    (cases::Column::ClosedAt, Expr::value(self.now)),
+                    (cases::Column::CloseReason, Expr::value(reason.clone())),
+                ],
+                "terminated",
+                format!("办件终止：{reason}"),
+            )
+            .await?;
+        if !changed {
+            return Ok(());
+        }
+        notices::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(case.id),
+            kind: Set("termination".into()),
+            verification_code: Set(crate::routes::cases::verification_code()),
+            body: Set(json!({"case_number": case.case_number, "matter_name": case.matter_name, "reason": reason, "terminated_at": self.now})),
+            issued_by: Set("system".into()),
+            issued_at: Set(self.now),
+        }
+        .insert(self.txn)
+        .await?;
+        self.out.push(Envelope::wrap(
+            &CaseTerminated {
+                case_id: case.id,
+                reason,
+                terminated_at: self.now,
+            },
+            self.origin(),
+        )?);
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod consumers;
 pub mod domain;
+pub mod files;
 pub mod migrations;
 pub mod routes;
 pub mod startup;

@@ -16,6 +16,16 @@ pub const INTAKE_CASE_WITHDRAWN: &str = "intake.case.withdrawn";
 pub const INTAKE_CASE_DECIDED: &str = "intake.case.decided";
 /// A case was completed (result delivered, 办结).
 pub const INTAKE_CASE_COMPLETED: &str = "intake.case.completed";
+/// The case was terminated (终止).
+pub const INTAKE_CASE_TERMINATED: &str = "intake.case.terminated";
+/// A special procedure suspended the case (特别程序).
+pub const INTAKE_CASE_SUSPENDED: &str = "intake.case.suspended";
+/// The special procedure ended.
+pub const INTAKE_CASE_RESUMED: &str = "intake.case.resumed";
+/// The applicant rated the service (好差评).
+pub const INTAKE_CASE_RATED: &str = "intake.case.rated";
+/// A department closed the rectification of a bad rating.
+pub const INTAKE_RECTIFICATION_CLOSED: &str = "intake.rectification.closed";
 /// A deadline clock started.
 pub const DEADLINE_CLOCK_STARTED: &str = "deadline.clock.started";
 /// A deadline clock stopped.
@@ -57,6 +67,11 @@ pub const ALL: &[&str] = &[
     INTAKE_CASE_WITHDRAWN,
     INTAKE_CASE_DECIDED,
     INTAKE_CASE_COMPLETED,
+    INTAKE_CASE_TERMINATED,
+    INTAKE_CASE_SUSPENDED,
+    INTAKE_CASE_RESUMED,
+    INTAKE_CASE_RATED,
+    INTAKE_RECTIFICATION_CLOSED,
     DEADLINE_CLOCK_STARTED,
     DEADLINE_CLOCK_STOPPED,
     DEADLINE_CLOCK_PAUSED,

@@ -35,6 +35,10 @@ pub struct ServiceSettings {
     pub database_url: String,
     /// Run migrations at start (standalone, development); Kubernetes runs a migration job instead.
     pub auto_migrate: bool,
+    /// Where the service keeps files (intake: uploaded materials): `file:///dir` or
+    /// `s3://bucket`; `None` is `./data/files` (development only).
+    #[serde(default)]
+    pub files_url: Option<String>,
 }
 
 /// What the composition root hands to every service.

@@ -90,6 +90,8 @@ pub fn kind_str(kind: ClockKind) -> &'static str {
         ClockKind::Processing => "processing",
         ClockKind::Statutory => "statutory",
         ClockKind::Task => "task",
+        ClockKind::Commitment => "commitment",
+        ClockKind::Rectification => "rectification",
     }
 }
 
@@ -99,6 +101,8 @@ pub fn parse_kind(s: &str) -> ClockKind {
         "acceptance" => ClockKind::Acceptance,
         "processing" => ClockKind::Processing,
         "statutory" => ClockKind::Statutory,
+        "commitment" => ClockKind::Commitment,
+        "rectification" => ClockKind::Rectification,
         _ => ClockKind::Task,
     }
 }

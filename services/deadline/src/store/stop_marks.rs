@@ -48,14 +48,18 @@ pub async fn mark(
     Ok(())
 }
 
-/// When any of `scopes` (or everything) of the case was stopped, if it was.
+/// When any of `scopes` (or everything) of the case was stopped at or after `since`, if it
+/// was. A mark older than a clock's start belongs to an earlier period (a case completed
+/// before its rating, an acceptance clock restarted after a supplement) and does not stop it.
 pub async fn stopped_at(
     db: &impl ConnectionTrait,
     case_id: Uuid,
     scopes: &[&str],
+    since: DateTime<FixedOffset>,
 ) -> Result<Option<DateTime<FixedOffset>>, DbErr> {
     Ok(Entity::find()
         .filter(Column::CaseId.eq(case_id))
+        .filter(Column::At.gte(super::clocks::utc(since)))
         .filter(Column::Scope.is_in(scopes.iter().copied().chain([ALL])))
         .all(db)
         .await?

@@ -31,6 +31,8 @@ pub async fn submit(app: &TestApp, submitted_at: &str) -> Uuid {
 pub async fn accept(app: &TestApp, case_id: Uuid, accepted_at: &str, working_days: u32) {
     let plan = HandlingPlan {
         matter_version: 1,
+        kind: Default::default(),
+        stages: vec![],
         departments: vec![],
         join_rule: JoinRule::All,
         time_limit: TimeLimit {
@@ -49,6 +51,8 @@ pub async fn accept_with(app: &TestApp, case_id: Uuid, accepted_at: &str, plan: 
         case_number: "n".into(),
         accepted_at: at(accepted_at),
         plan,
+        deemed: false,
+        commitment: None,
     };
     app.publish(&event, case_id, "intake").await;
 }
@@ -397,6 +401,7 @@ pub async fn a_supplement_request_pauses_the_clocks_until_the_supplement_arrives
     // Supplemented on Mon 16 Nov: 17, 18, 19, 20 Nov.
     let answered = CaseSupplemented {
         case_id,
+        commitment: false,
         supplemented_at: at("2026-11-16T14:00:00+08:00"),
     };
     app.publish(&answered, case_id, "intake").await;
@@ -464,6 +469,8 @@ pub async fn a_statutory_clock_runs_beside_the_committed_one_and_a_matter_sets_i
     };
     let plan = HandlingPlan {
         matter_version: 1,
+        kind: Default::default(),
+        stages: vec![],
         departments: vec![],
         join_rule: JoinRule::All,
         time_limit: wd(5),

@@ -121,6 +121,7 @@ impl TestApp {
             port: 0,
             database_url: self.database_url.clone(),
             auto_migrate: true,
+            files_url: None,
         };
         let app = Application::build_with_clock(settings, deps, self.clock.clone())
             .await
@@ -149,6 +150,7 @@ impl TestApp {
             port: 0,
             database_url: self.database_url.clone(),
             auto_migrate: true,
+            files_url: None,
         };
         let app = Application::build_with_clock(settings, deps, self.clock.clone())
             .await

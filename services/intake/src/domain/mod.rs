@@ -1,8 +1,12 @@
 //! Pure types of the single window: no I/O here.
 
 pub mod case;
+pub mod case_number;
+pub mod catalog;
+pub mod codes;
+pub mod credit_code;
 pub mod id_number;
-pub mod matters;
+pub mod seed;
 
 pub use case::{CaseState, Channel};
 pub use id_number::IdNumber;

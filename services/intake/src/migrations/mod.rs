@@ -1,5 +1,7 @@
 //! Schema of the intake database.
 
+mod m0003_single_window;
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// The intake migrator.
@@ -11,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(govhall_bus::migration::CreateOutboxAndInbox),
             Box::new(CreateCases),
+            Box::new(m0003_single_window::Migration),
         ]
     }
 }

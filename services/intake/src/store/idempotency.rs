@@ -1,4 +1,4 @@
-//! The `idempotency_keys` table: one stored outcome per (subject, Idempotency-Key).
+//! The `idempotency` table: one stored outcome per (subject, scope, Idempotency-Key).
 
 use chrono::{DateTime, FixedOffset};
 use sea_orm::{ConnectionTrait, DbErr, entity::prelude::*};
@@ -6,18 +6,21 @@ use uuid::Uuid;
 
 /// A used idempotency key.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-#[sea_orm(table_name = "idempotency_keys")]
+#[sea_orm(table_name = "idempotency")]
 pub struct Model {
     /// Principal subject that used the key.
     #[sea_orm(primary_key, auto_increment = false)]
     pub subject: String,
+    /// What the key created (`case`, `draft`, `matter`, `rating`, …).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub scope: String,
     /// The key.
     #[sea_orm(primary_key, auto_increment = false)]
     pub key: String,
-    /// Hash of the request body, to refuse a reused key with another body.
+    /// Hash of the request, to refuse a reused key with another body.
     pub request_hash: String,
-    /// The case the first request created.
-    pub case_id: Uuid,
+    /// What the first request created.
+    pub resource_id: Uuid,
     /// When.
     pub created_at: DateTime<FixedOffset>,
 }
@@ -32,9 +35,10 @@ impl ActiveModelBehavior for ActiveModel {}
 pub async fn find(
     db: &impl ConnectionTrait,
     subject: &str,
+    scope: &str,
     key: &str,
 ) -> Result<Option<Model>, DbErr> {
-    Entity::find_by_id((subject.to_owned(), key.to_owned()))
+    Entity::find_by_id((subject.to_owned(), scope.to_owned(), key.to_owned()))
         .one(db)
         .await
 }

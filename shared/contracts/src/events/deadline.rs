@@ -19,6 +19,10 @@ pub enum ClockKind {
     Statutory,
     /// One department's review task.
     Task,
+    /// The time an applicant has to supply materials missing at a 容缺 acceptance.
+    Commitment,
+    /// The time a department has to rectify a bad rating (差评整改).
+    Rectification,
 }
 
 /// A clock started.

@@ -53,11 +53,45 @@ pub struct DepartmentPlan {
     pub time_limit: TimeLimit,
 }
 
+/// Shape of a handling plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKind {
+    /// One department.
+    #[default]
+    Single,
+    /// Departments in parallel with a lead and a join rule (并联审批).
+    Parallel,
+    /// A chain of stages across levels (跨层级联办).
+    CrossLevel,
+}
+
+/// One stage of a cross-level chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StagePlan {
+    /// Level (`province`, `city`, `county`, `town`, …).
+    pub level: String,
+    /// Division that handles the stage.
+    pub division_code: String,
+    /// Department code.
+    pub department_code: String,
+    /// Department name.
+    pub name: String,
+    /// Time limit of the stage.
+    pub time_limit: TimeLimit,
+}
+
 /// How a case is handled once accepted; carried so no consumer calls back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HandlingPlan {
     /// Version of the matter the case was submitted under.
     pub matter_version: u32,
+    /// Shape of the plan.
+    #[serde(default)]
+    pub kind: PlanKind,
+    /// Stages of a cross-level plan, first to last (empty otherwise).
+    #[serde(default)]
+    pub stages: Vec<StagePlan>,
     /// Reviewing departments.
     pub departments: Vec<DepartmentPlan>,
     /// Join rule.
@@ -88,10 +122,25 @@ pub struct CaseAccepted {
     pub case_id: Uuid,
     /// Case number.
     pub case_number: String,
-    /// When it was accepted.
+    /// When it was accepted (for a deemed acceptance: when the materials were received).
     pub accepted_at: DateTime<FixedOffset>,
     /// The handling plan.
     pub plan: HandlingPlan,
+    /// Deemed accepted because the acceptance time limit ran out (视为受理).
+    #[serde(default)]
+    pub deemed: bool,
+    /// Accepted with materials missing against the applicant's commitment (容缺受理).
+    #[serde(default)]
+    pub commitment: Option<Commitment>,
+}
+
+/// The applicant's commitment to supply missing materials (容缺承诺).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Commitment {
+    /// Names of the missing materials.
+    pub missing_materials: Vec<String>,
+    /// Time allowed to supply them, counted from acceptance.
+    pub limit: TimeLimit,
 }
 impl Event for CaseAccepted {
     const TYPE: &'static str = routing::INTAKE_CASE_ACCEPTED;
@@ -146,6 +195,9 @@ impl Event for CaseSupplementRequested {
 pub struct CaseSupplemented {
     /// Case id.
     pub case_id: Uuid,
+    /// It fulfils a 容缺 commitment made at acceptance (not a pre-review supplement notice).
+    #[serde(default)]
+    pub commitment: bool,
     /// When.
     pub supplemented_at: DateTime<FixedOffset>,
 }
@@ -181,5 +233,90 @@ pub struct CaseWithdrawn {
 }
 impl Event for CaseWithdrawn {
     const TYPE: &'static str = routing::INTAKE_CASE_WITHDRAWN;
+    const VERSION: u16 = 1;
+}
+
+/// The case was terminated (终止), e.g. a 容缺 commitment was not kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseTerminated {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Why, as told to the applicant.
+    pub reason: String,
+    /// When.
+    pub terminated_at: DateTime<FixedOffset>,
+}
+impl Event for CaseTerminated {
+    const TYPE: &'static str = routing::INTAKE_CASE_TERMINATED;
+    const VERSION: u16 = 1;
+}
+
+/// A special procedure (特别程序) suspended the case; its time does not count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSuspended {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Procedure (GB/T 39046 wording: `hearing`, `testing`, `appraisal`, `expert_review`,
+    /// `public_notice`, `auction`, `other`).
+    pub procedure: String,
+    /// Legal basis quoted for the suspension.
+    pub legal_basis: String,
+    /// When.
+    pub suspended_at: DateTime<FixedOffset>,
+}
+impl Event for CaseSuspended {
+    const TYPE: &'static str = routing::INTAKE_CASE_SUSPENDED;
+    const VERSION: u16 = 1;
+}
+
+/// The special procedure ended; the case's clocks count again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResumed {
+    /// Case id.
+    pub case_id: Uuid,
+    /// When.
+    pub resumed_at: DateTime<FixedOffset>,
+}
+impl Event for CaseResumed {
+    const TYPE: &'static str = routing::INTAKE_CASE_RESUMED;
+    const VERSION: u16 = 1;
+}
+
+/// The applicant rated the service (好差评); a bad rating (1–2) opens a rectification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRated {
+    /// Case id.
+    pub case_id: Uuid,
+    /// Rating id.
+    pub rating_id: Uuid,
+    /// Score 1–5.
+    pub score: u8,
+    /// Matter implementation code.
+    pub matter_code: String,
+    /// Department responsible for the matter.
+    pub department_code: String,
+    /// Time the department has to rectify a bad rating (整改时限), when the rating is bad.
+    #[serde(default)]
+    pub rectification_limit: Option<TimeLimit>,
+    /// When.
+    pub rated_at: DateTime<FixedOffset>,
+}
+impl Event for CaseRated {
+    const TYPE: &'static str = routing::INTAKE_CASE_RATED;
+    const VERSION: u16 = 1;
+}
+
+/// The department closed the rectification of a bad rating (差评整改完成).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RectificationClosed {
+    /// Case id.
+    pub case_id: Uuid,
+    /// The bad rating.
+    pub rating_id: Uuid,
+    /// When.
+    pub closed_at: DateTime<FixedOffset>,
+}
+impl Event for RectificationClosed {
+    const TYPE: &'static str = routing::INTAKE_RECTIFICATION_CLOSED;
     const VERSION: u16 = 1;
 }

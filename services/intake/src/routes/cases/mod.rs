@@ -1,181 +1,490 @@
-//! Cases (办件): submit, read, list, accept.
+//! Cases (办件): wire types, who may see and act on a case, and the one way every
+//! transition is applied (state machine, version guard, timeline, outbox, one transaction).
 
-pub mod accept;
-pub mod get;
-pub mod list;
+pub mod lifecycle;
+pub mod prereview;
 pub mod submit;
+pub mod views;
 
-use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use chrono::{DateTime, FixedOffset};
-use govhall_web::{Principal, PrincipalKind, Problem, Role};
+use govhall_bus::outbox;
+use govhall_contracts::{Envelope, Event, envelope::Origin};
+use govhall_web::{Principal, PrincipalKind, RequestContext, Role};
+use sea_orm::{
+    DatabaseConnection, TransactionTrait,
+    sea_query::{Expr, SimpleExpr},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::IntakeError;
 use crate::{
-    domain::{CaseState, id_number::mask},
-    store::cases,
+    SERVICE,
+    domain::{CaseState, case::Action, id_number::mask},
+    startup::AppState,
+    store::{cases, notices, timeline},
 };
 
-/// A case as its applicant and the staff see it.
+/// Traffic-light status of a case's time limit (on time / warning / overdue).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusColour {
+    /// On time (绿灯).
+    Green,
+    /// Warning or yellow card (黄灯).
+    Yellow,
+    /// Overdue (红灯).
+    Red,
+}
+
+/// A case as its applicant and the staff see it; personal data masked.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CaseOut {
     /// Case id.
     pub id: Uuid,
     /// Case number (办件编号).
     pub case_number: String,
-    /// Matter code.
-    pub matter_code: String,
+    /// The matter version it was submitted under.
+    pub matter: MatterRef,
+    /// Implementing department.
+    pub department_code: String,
     /// Division of the accepting window.
     pub division_code: String,
+    /// `instant` (即办件) or `promised` (承诺件).
+    pub case_type: String,
     /// Channel.
     pub channel: String,
+    /// Window that took it, for counter applications.
+    pub window_code: Option<String>,
     /// State.
     pub state: CaseState,
+    /// State, in Chinese.
+    pub state_label: String,
+    /// Time-limit status colour.
+    pub status_colour: StatusColour,
     /// Outcome once decided (`approved` / `denied`).
     pub outcome: Option<String>,
-    /// Applicant.
+    /// Applicant (masked).
     pub applicant: ApplicantOut,
-    /// When the processing time limit falls due.
+    /// Agent (masked), when one applied.
+    pub agent: Option<ApplicantOut>,
+    /// Contact phone, masked (`138****1234`).
+    pub contact_phone: Option<String>,
+    /// Form fields.
+    #[schema(value_type = Object)]
+    pub form: serde_json::Value,
+    /// When the processing time limit falls due (承诺办结时间).
     pub due_at: Option<DateTime<FixedOffset>>,
-    /// Version, for `If-Match`-style concurrency (`version` in change requests).
-    pub version: i32,
-    /// Submitted at.
+    /// When the complete materials were received.
+    pub received_at: DateTime<FixedOffset>,
+    /// First submission.
     pub submitted_at: DateTime<FixedOffset>,
-    /// Accepted at.
+    /// Accepted at (for a deemed acceptance: the day the materials were received).
     pub accepted_at: Option<DateTime<FixedOffset>>,
+    /// Accepted by law because the acceptance time ran out (视为受理).
+    pub deemed: bool,
+    /// Open 容缺 commitment.
+    #[schema(value_type = Option<Object>)]
+    pub commitment: Option<serde_json::Value>,
+    /// When the commitment falls due.
+    pub commitment_due_at: Option<DateTime<FixedOffset>>,
+    /// Running special procedure.
+    #[schema(value_type = Option<Object>)]
+    pub suspension: Option<serde_json::Value>,
     /// Decided at.
     pub decided_at: Option<DateTime<FixedOffset>>,
+    /// The opinions behind the decision.
+    #[schema(value_type = Option<Object>)]
+    pub decision: Option<serde_json::Value>,
+    /// Result delivery.
+    #[schema(value_type = Option<Object>)]
+    pub delivery: Option<serde_json::Value>,
     /// Completed at.
     pub completed_at: Option<DateTime<FixedOffset>>,
+    /// Rejected, withdrawn or terminated at.
+    pub closed_at: Option<DateTime<FixedOffset>>,
+    /// Why it was rejected, withdrawn or terminated.
+    pub close_reason: Option<String>,
+    /// Version: send it back as `If-Match` (or `version`) with a change.
+    pub version: i32,
 }
 
-/// The applicant, with the ID number masked.
+/// The matter version of a case.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ApplicantOut {
-    /// `natural_person` or `legal_person`.
-    pub kind: String,
+pub struct MatterRef {
+    /// Id of the version.
+    pub id: Uuid,
+    /// Implementation code.
+    pub code: String,
+    /// Version number.
+    pub version: i32,
     /// Name.
     pub name: String,
-    /// ID number, masked (`320102********123X`).
+}
+
+/// An applicant or agent, masked.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ApplicantOut {
+    /// `natural_person`, `legal_person` or `agent`.
+    pub kind: String,
+    /// Name, masked for persons (`张*`), in full for organisations.
+    pub name: String,
+    /// `id_card` or `credit_code`.
+    pub id_type: String,
+    /// Number, masked (`320102********123X`).
     pub id_number_masked: String,
 }
 
-impl From<cases::Model> for CaseOut {
-    fn from(m: cases::Model) -> Self {
+/// Masks a person's name: the first character kept (`张**`).
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
+        None => String::new(),
+    }
+}
+
+/// Masks a phone number: first 3 and last 4 kept.
+pub fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() < 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..3].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
+}
+
+/// The colour of a case at `now`.
+pub fn colour(case: &cases::Model, now: DateTime<FixedOffset>) -> StatusColour {
+    let state = CaseState::parse(&case.state).unwrap_or(CaseState::Submitted);
+    let late =
+        !state.is_final() && state != CaseState::Suspended && case.due_at.is_some_and(|d| d < now);
+    match case.alert.as_str() {
+        "red" => StatusColour::Red,
+        _ if late => StatusColour::Red,
+        "warning" | "yellow" => StatusColour::Yellow,
+        _ => StatusColour::Green,
+    }
+}
+
+impl CaseOut {
+    /// The view of a stored case at `now`; times in China Standard Time, whatever the
+    /// database hands back (PostgreSQL returns UTC).
+    pub fn of(m: cases::Model, now: DateTime<FixedOffset>) -> Self {
+        let m = local_times(m);
+        let status_colour = colour(&m, now);
+        let state = CaseState::parse(&m.state).unwrap_or(CaseState::Submitted);
+        let person = m.applicant_kind == "natural_person";
         Self {
             id: m.id,
             case_number: m.case_number,
-            matter_code: m.matter_code,
+            matter: MatterRef {
+                id: m.matter_id,
+                code: m.matter_code,
+                version: m.matter_version,
+                name: m.matter_name,
+            },
+            department_code: m.department_code,
             division_code: m.division_code,
+            case_type: m.case_type,
             channel: m.channel,
-            state: CaseState::parse(&m.state).unwrap_or(CaseState::Submitted),
+            window_code: m.window_code,
+            state,
+            state_label: state.label().into(),
+            status_colour,
             outcome: m.outcome,
             applicant: ApplicantOut {
                 kind: m.applicant_kind,
-                name: m.applicant_name,
+                name: if person {
+                    mask_name(&m.applicant_name)
+                } else {
+                    m.applicant_name
+                },
+                id_type: m.applicant_id_type,
                 id_number_masked: mask(&m.applicant_id_number),
             },
+            agent: m.agent_name.map(|name| ApplicantOut {
+                kind: "agent".into(),
+                name: mask_name(&name),
+                id_type: "id_card".into(),
+                id_number_masked: m.agent_id_number.as_deref().map(mask).unwrap_or_default(),
+            }),
+            contact_phone: m.contact_phone.as_deref().map(mask_phone),
+            form: m.form_data,
             due_at: m.due_at,
-            version: m.version,
+            received_at: m.received_at,
             submitted_at: m.submitted_at,
             accepted_at: m.accepted_at,
+            deemed: m.deemed,
+            commitment: m.commitment,
+            commitment_due_at: m.commitment_due_at,
+            suspension: m.suspension,
             decided_at: m.decided_at,
+            decision: m.decision,
+            delivery: m.delivery,
             completed_at: m.completed_at,
+            closed_at: m.closed_at,
+            close_reason: m.close_reason,
+            version: m.version,
         }
     }
 }
 
-/// What can go wrong with a case request.
-#[derive(Debug, thiserror::Error)]
-pub enum CaseError {
-    /// Bad or missing input, as a ready problem.
-    #[error("{0}")]
-    Invalid(Problem),
-    /// The caller may not do this.
-    #[error("forbidden: {0}")]
-    Forbidden(&'static str),
-    /// No such case (or not visible to the caller).
-    #[error("case not found")]
-    NotFound,
-    /// The case is not in a state that allows this.
-    #[error("case is {0:?}")]
-    InvalidState(CaseState),
-    /// Someone else changed the case first.
-    #[error("case was changed concurrently")]
-    VersionConflict,
-    /// Anything else.
-    #[error(transparent)]
-    Unexpected(#[from] anyhow::Error),
+/// A time in China Standard Time.
+pub fn local(t: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    t.with_timezone(&crate::routes::support::cst())
 }
 
-impl From<sea_orm::DbErr> for CaseError {
-    fn from(e: sea_orm::DbErr) -> Self {
-        Self::Unexpected(e.into())
+fn local_times(m: cases::Model) -> cases::Model {
+    let opt = |t: Option<DateTime<FixedOffset>>| t.map(local);
+    cases::Model {
+        due_at: opt(m.due_at),
+        received_at: local(m.received_at),
+        submitted_at: local(m.submitted_at),
+        accepted_at: opt(m.accepted_at),
+        commitment_due_at: opt(m.commitment_due_at),
+        decided_at: opt(m.decided_at),
+        completed_at: opt(m.completed_at),
+        closed_at: opt(m.closed_at),
+        updated_at: local(m.updated_at),
+        ..m
     }
 }
 
-impl CaseError {
-    fn problem(&self) -> Problem {
-        match self {
-            Self::Invalid(p) => p.clone(),
-            Self::Forbidden(why) => Problem::forbidden(*why),
-            Self::NotFound => Problem::not_found("case"),
-            Self::InvalidState(s) => {
-                Problem::conflict("invalid_state", format!("the case is {}", s.as_str()))
-            }
-            Self::VersionConflict => Problem::conflict(
-                "version_conflict",
-                "the case was changed by someone else; reload it",
-            ),
-            Self::Unexpected(e) => {
-                tracing::error!(error = ?e, "case request failed");
-                Problem::internal()
-            }
+/// Is `principal` the applicant side of the case (who submitted it online or by API)?
+pub fn is_owner(principal: &Principal, case: &cases::Model) -> bool {
+    matches!(
+        principal.kind,
+        PrincipalKind::Citizen | PrincipalKind::LegalPerson | PrincipalKind::Integrator
+    ) && principal.sub == case.submitted_by
+}
+
+/// Is `principal` staff of the case's division (a supervisor also of the divisions below)?
+/// A reviewer tied to a department sees only that department's cases.
+pub fn is_staff_of(principal: &Principal, case: &cases::Model) -> bool {
+    if principal.kind != PrincipalKind::Staff {
+        return false;
+    }
+    match principal.division.as_deref() {
+        Some(d) if d == case.division_code => {
+            principal.has_role(Role::WindowClerk)
+                || principal.has_role(Role::Supervisor)
+                || principal.has_role(Role::Admin)
+                || principal
+                    .department
+                    .as_deref()
+                    .is_none_or(|dep| dep == case.department_code)
         }
-    }
-}
-
-impl ResponseError for CaseError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            Self::Invalid(p) => p.status_code(),
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::InvalidState(_) | Self::VersionConflict => StatusCode::CONFLICT,
-            Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        Some(d) if principal.has_role(Role::Supervisor) => {
+            case.division_code.starts_with(d.trim_end_matches('0'))
         }
-    }
-    fn error_response(&self) -> HttpResponse {
-        self.problem().error_response()
+        _ => false,
     }
 }
 
-/// May `principal` see `case`? The applicant, and staff of the case's division (a
-/// supervisor also sees the divisions below his own).
+/// May `principal` see the case?
 pub fn can_see(principal: &Principal, case: &cases::Model) -> bool {
-    match principal.kind {
-        PrincipalKind::Citizen | PrincipalKind::LegalPerson | PrincipalKind::Integrator => {
-            principal.sub == case.submitted_by
-        }
-        PrincipalKind::Staff => match principal.division.as_deref() {
-            Some(d) if d == case.division_code => true,
-            Some(d) if principal.has_role(Role::Supervisor) => {
-                case.division_code.starts_with(d.trim_end_matches('0'))
-            }
-            _ => false,
-        },
-    }
+    is_owner(principal, case) || is_staff_of(principal, case)
 }
 
-/// Loads a case visible to `principal`, or `NotFound` (existence is not revealed).
+/// Is `principal` a window clerk of the case's division (the only staff who act on it here)?
+pub fn is_clerk_of(principal: &Principal, case: &cases::Model) -> bool {
+    principal.kind == PrincipalKind::Staff
+        && principal.has_role(Role::WindowClerk)
+        && principal.division.as_deref() == Some(case.division_code.as_str())
+}
+
+/// Loads a case visible to `principal`, or 404 (its existence is not revealed).
 pub async fn load_visible(
-    db: &sea_orm::DatabaseConnection,
+    db: &DatabaseConnection,
     principal: &Principal,
     id: Uuid,
-) -> Result<cases::Model, CaseError> {
+) -> Result<cases::Model, IntakeError> {
     match cases::find(db, id).await? {
         Some(case) if can_see(principal, &case) => Ok(case),
-        _ => Err(CaseError::NotFound),
+        _ => Err(IntakeError::NotFound("case")),
+    }
+}
+
+/// A notice issued with a transition.
+pub struct NewNotice {
+    /// `acceptance`, `rejection`, `supplement` or `termination`.
+    pub kind: &'static str,
+    /// Content.
+    pub body: serde_json::Value,
+}
+
+/// One transition of a case, applied by [`apply`].
+pub struct Transition {
+    /// What happens.
+    pub action: Action,
+    /// Columns that change besides the state.
+    pub columns: Vec<(cases::Column, SimpleExpr)>,
+    /// Timeline kind and one line for the applicant.
+    pub timeline: (&'static str, String),
+    /// Timeline details.
+    pub details: Option<serde_json::Value>,
+    /// A notice to issue.
+    pub notice: Option<NewNotice>,
+    /// Events to publish, built from the origin of this change.
+    pub events: Vec<Box<dyn FnOnce(Origin) -> anyhow::Result<Envelope> + Send>>,
+}
+
+impl Transition {
+    /// A transition with nothing but its action and timeline line.
+    pub fn new(action: Action, kind: &'static str, summary: impl Into<String>) -> Self {
+        Self {
+            action,
+            columns: Vec::new(),
+            timeline: (kind, summary.into()),
+            details: None,
+            notice: None,
+            events: Vec::new(),
+        }
+    }
+
+    /// Sets a column.
+    pub fn set(mut self, column: cases::Column, value: impl Into<sea_orm::Value>) -> Self {
+        self.columns.push((column, Expr::value(value)));
+        self
+    }
+
+    /// Publishes `event`.
+    pub fn publish<E: Event + Serialize + Send + 'static>(mut self, event: E) -> Self {
+        self.events
+            .push(Box::new(move |origin| Ok(Envelope::wrap(&event, origin)?)));
+        self
+    }
+}
+
+/// Who caused a transition, for the timeline and the event's origin.
+pub struct Cause<'a> {
+    /// Subject, or `system`.
+    pub actor: &'a str,
+    /// Trace context of the request or message.
+    pub traceparent: Option<String>,
+    /// The message that caused it, for consumers.
+    pub causation_id: Option<Uuid>,
+}
+
+impl<'a> Cause<'a> {
+    /// A request by `principal`.
+    pub fn request(principal: &'a Principal, ctx: &RequestContext) -> Self {
+        Self {
+            actor: &principal.sub,
+            traceparent: Some(ctx.trace.header()),
+            causation_id: None,
+        }
+    }
+}
+
+/// Applies `t` to `case` if it is still at `expected` version: state machine, columns,
+/// timeline, notice and events commit together. Returns the case as it now is.
+pub async fn apply(
+    db: &DatabaseConnection,
+    case: &cases::Model,
+    expected: i32,
+    cause: Cause<'_>,
+    now: DateTime<FixedOffset>,
+    t: Transition,
+) -> Result<cases::Model, IntakeError> {
+    let current = CaseState::parse(&case.state)
+        .ok_or_else(|| anyhow::anyhow!("stored case state {} is unknown", case.state))?;
+    let next = current.apply(t.action)?;
+    if expected != case.version {
+        return Err(IntakeError::VersionConflict);
+    }
+    let txn = db.begin().await?;
+    let mut columns = t.columns;
+    columns.push((cases::Column::State, Expr::value(next.as_str())));
+    if !cases::update_if_version(&txn, case.id, expected, columns, now).await? {
+        return Err(IntakeError::VersionConflict);
+    }
+    timeline::record(
+        &txn,
+        case.id,
+        now,
+        t.timeline.0,
+        cause.actor,
+        t.timeline.1,
+        t.details,
+    )
+    .await?;
+    if let Some(notice) = t.notice {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        notices::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(case.id),
+            kind: Set(notice.kind.into()),
+            verification_code: Set(verification_code()),
+            body: Set(notice.body),
+            issued_by: Set(cause.actor.into()),
+            issued_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let mut out = Vec::new();
+    let mut previous: Option<Uuid> = cause.causation_id;
+    for build in t.events {
+        let origin = Origin {
+            producer: SERVICE,
+            correlation_id: case.id,
+            causation_id: previous,
+            traceparent: cause.traceparent.clone(),
+            division_code: case.division_code.clone(),
+        };
+        let envelope = build(origin)?;
+        // Several events of one change chain: each is caused by the one before.
+        previous = Some(envelope.message_id);
+        out.push(envelope);
+    }
+    outbox::enqueue(&txn, &out).await?;
+    txn.commit().await?;
+    tracing::info!(case.id = %case.id, case.state = next.as_str(), "case changed");
+    cases::find(db, case.id)
+        .await?
+        .ok_or(IntakeError::NotFound("case"))
+}
+
+/// A 12-character code printed on a notice to verify it (验证码).
+pub fn verification_code() -> String {
+    random_code(12)
+}
+
+/// A random code from an alphabet without look-alikes (no 0/O, 1/I/L).
+pub fn random_code(len: usize) -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// Wakes the relay after a committed change.
+pub fn notify(state: &AppState) {
+    state.relay.notify();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_phones_are_masked() {
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_phone("13812345678"), "138****5678");
+        assert_eq!(mask_phone("123"), "***");
+    }
+
+    #[test]
+    fn codes_use_no_look_alike_characters() {
+        let code = random_code(200);
+        assert_eq!(code.len(), 200);
+        assert!(!code.contains(['0', 'O', '1', 'I', 'L']));
     }
 }

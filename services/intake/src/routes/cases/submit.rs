@@ -1,275 +1,489 @@
-//! `POST /api/v1/cases`: submit an application.
+//! `POST /api/v1/cases`: submit an application — online, at the counter (a clerk for the
+//! applicant) or through the API. Drafts submit through the same [`create_case`].
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::Utc;
+use chrono::{DateTime, FixedOffset};
 use govhall_bus::outbox;
 use govhall_contracts::{Envelope, envelope::Origin, events::intake::CaseSubmitted};
-use govhall_web::{
-    FieldError, Principal, PrincipalKind, Problem, RequestContext, Role, ValidatedJson,
+use govhall_web::{FieldError, Principal, PrincipalKind, Problem, RequestContext, Role};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    TransactionTrait,
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, SqlErr, TransactionTrait};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
-use super::{CaseError, CaseOut};
+use super::{CaseOut, random_code};
 use crate::{
     SERVICE,
-    domain::{CaseState, Channel, IdNumber, matters},
+    domain::{
+        CaseState, Channel, IdNumber, case_number::CaseNumber, catalog::MatterSpec,
+        codes::CaseType, credit_code::CreditCode, id_number::mask,
+    },
+    routes::{
+        IntakeError,
+        matters::spec_of,
+        support::{Intake, idempotency_key, remember, replayed, request_hash},
+    },
     startup::AppState,
-    store::{cases, idempotency},
+    store::{case_numbers, cases, drafts, matters, timeline},
 };
 
 /// An application.
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[schema(example = json!({"matter_code": "11320102MB1234567X4000117001", "applicant": {"name": "张三", "id_number": "11010519491231002X"}}))]
-pub struct CaseIn {
-    /// Matter implementation code.
-    #[validate(length(min = 1, max = 64, message = "请填写事项编码"))]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "matter_code": "11320102MB1234567X4000117001",
+    "applicant": {"kind": "natural_person", "name": "张三", "id_number": "11010519491231002X"},
+    "contact_phone": "13812345678",
+    "form": {"shop_name": "玄武小吃店"}
+}))]
+pub struct ApplicationIn {
+    /// Matter implementation code; the published version applies.
     pub matter_code: String,
     /// Channel; defaults from the caller (window for clerks, api for integrators, pc otherwise).
+    #[serde(default)]
     pub channel: Option<Channel>,
-    /// The applicant (a natural person here; legal persons arrive with the intake issue).
-    #[validate(nested)]
+    /// Window (hall and counter) code, for counter applications.
+    #[serde(default)]
+    pub window_code: Option<String>,
+    /// The applicant.
     pub applicant: ApplicantIn,
+    /// An agent applying for the applicant (代理人).
+    #[serde(default)]
+    pub agent: Option<AgentIn>,
+    /// Contact phone (mainland mobile number).
+    #[serde(default)]
+    pub contact_phone: Option<String>,
+    /// Form fields, checked against the matter's JSON Schema.
+    #[schema(value_type = Object)]
+    #[serde(default = "empty_object")]
+    pub form: serde_json::Value,
 }
 
-/// An applicant.
-#[derive(Clone, Serialize, Deserialize, Validate, ToSchema)]
-pub struct ApplicantIn {
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
+}
+
+/// An applicant: a natural person or a legal person.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApplicantIn {
+    /// A natural person (自然人), identified by resident ID card number (GB 11643).
+    NaturalPerson {
+        /// Full name.
+        name: String,
+        /// ID card number.
+        id_number: String,
+    },
+    /// A legal person or other organisation (法人), identified by its unified social credit
+    /// code (GB 32100).
+    LegalPerson {
+        /// Registered name.
+        name: String,
+        /// Unified social credit code.
+        credit_code: String,
+    },
+}
+
+/// An agent (代理人).
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct AgentIn {
     /// Full name.
-    #[validate(length(min = 1, max = 100, message = "请填写申请人姓名"))]
     pub name: String,
-    /// Resident ID card number (checked with the GB 11643 check character).
-    #[validate(custom(function = "valid_id_number"))]
+    /// ID card number.
     pub id_number: String,
 }
 
-impl std::fmt::Debug for ApplicantIn {
+impl std::fmt::Debug for ApplicationIn {
     // Personal data never reaches a log, not even through a `{:?}`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApplicantIn")
-            .field("name", &"***")
-            .field(
-                "id_number",
-                &crate::domain::id_number::mask(&self.id_number),
-            )
-            .finish()
+        let id = match &self.applicant {
+            ApplicantIn::NaturalPerson { id_number, .. } => mask(id_number),
+            ApplicantIn::LegalPerson { credit_code, .. } => mask(credit_code),
+        };
+        f.debug_struct("ApplicationIn")
+            .field("matter_code", &self.matter_code)
+            .field("applicant", &id)
+            .finish_non_exhaustive()
     }
 }
 
-fn valid_id_number(s: &str) -> Result<(), validator::ValidationError> {
-    IdNumber::parse(s).map(|_| ()).map_err(|e| {
-        validator::ValidationError::new("id_number")
-            .with_message(format!("身份证号码无效：{e}").into())
+/// An application that passed every check, ready to store.
+pub struct Checked {
+    matter: matters::Model,
+    spec: MatterSpec,
+    channel: Channel,
+    kind: &'static str,
+    name: String,
+    id_type: &'static str,
+    id_number: String,
+    agent: Option<(String, String)>,
+    input: ApplicationIn,
+}
+
+fn fe(field: &str, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+        code: code.into(),
+    }
+}
+
+fn valid_phone(p: &str) -> bool {
+    p.len() == 11
+        && p.starts_with('1')
+        && p.bytes().all(|b| b.is_ascii_digit())
+        && (b'3'..=b'9').contains(&p.as_bytes()[1])
+}
+
+/// Checks an application against the published matter: every faulty field at once.
+pub async fn check(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    input: ApplicationIn,
+) -> Result<Checked, IntakeError> {
+    let Some(matter) = matters::published(db, &input.matter_code).await? else {
+        return Err(IntakeError::field(
+            "matter_code",
+            "unknown_matter",
+            "没有该编码的已发布事项",
+        ));
+    };
+    let spec = spec_of(&matter)?;
+    let mut errors = Vec::new();
+    let (kind, name, id_type, id_number) = match &input.applicant {
+        ApplicantIn::NaturalPerson { name, id_number } => {
+            if let Err(e) = IdNumber::parse(id_number) {
+                errors.push(fe(
+                    "applicant.id_number",
+                    "id_number",
+                    format!("身份证号码无效：{e}"),
+                ));
+            }
+            (
+                "natural_person",
+                name,
+                "id_card",
+                id_number.trim().to_ascii_uppercase(),
+            )
+        }
+        ApplicantIn::LegalPerson { name, credit_code } => {
+            if let Err(e) = CreditCode::parse(credit_code) {
+                errors.push(fe(
+                    "applicant.credit_code",
+                    "credit_code",
+                    format!("统一社会信用代码无效：{e}"),
+                ));
+            }
+            (
+                "legal_person",
+                name,
+                "credit_code",
+                credit_code.trim().to_ascii_uppercase(),
+            )
+        }
+    };
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        errors.push(fe(
+            "applicant.name",
+            "length",
+            "请填写申请人名称（不超过 100 个字符）",
+        ));
+    }
+    if let Some(agent) = &input.agent {
+        if agent.name.trim().is_empty() || agent.name.chars().count() > 50 {
+            errors.push(fe("agent.name", "length", "请填写代理人姓名"));
+        }
+        if let Err(e) = IdNumber::parse(&agent.id_number) {
+            errors.push(fe(
+                "agent.id_number",
+                "id_number",
+                format!("代理人身份证号码无效：{e}"),
+            ));
+        }
+    }
+    if let Some(phone) = &input.contact_phone
+        && !valid_phone(phone)
+    {
+        errors.push(fe("contact_phone", "phone", "请填写 11 位手机号码"));
+    }
+    if input
+        .window_code
+        .as_deref()
+        .is_some_and(|w| w.is_empty() || w.len() > 32)
+    {
+        errors.push(fe("window_code", "length", "窗口编号不超过 32 个字符"));
+    }
+    errors.extend(form_errors(&spec.form_schema, &input.form)?);
+    let channel = match principal.kind {
+        PrincipalKind::Staff if principal.has_role(Role::WindowClerk) => Channel::Window,
+        PrincipalKind::Integrator => Channel::Api,
+        _ => match input.channel {
+            Some(c @ (Channel::Pc | Channel::Mobile | Channel::SelfService)) => c,
+            None => Channel::Pc,
+            Some(_) => {
+                errors.push(fe(
+                    "channel",
+                    "channel",
+                    "在线申请的渠道只能是 pc、mobile 或 self_service",
+                ));
+                Channel::Pc
+            }
+        },
+    };
+    if principal.kind == PrincipalKind::Staff {
+        if !principal.has_role(Role::WindowClerk) {
+            return Err(IntakeError::Forbidden(
+                "only window clerks enter applications for applicants",
+            ));
+        }
+        if principal.division.as_deref() != Some(spec.division_code.as_str()) {
+            return Err(IntakeError::Forbidden(
+                "the matter is handled by another division's windows",
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(IntakeError::Fields(errors));
+    }
+    Ok(Checked {
+        kind,
+        name: name.trim().to_owned(),
+        id_type,
+        id_number,
+        agent: input.agent.as_ref().map(|a| {
+            (
+                a.name.trim().to_owned(),
+                a.id_number.trim().to_ascii_uppercase(),
+            )
+        }),
+        matter,
+        spec,
+        channel,
+        input,
     })
 }
 
-/// Header carrying the idempotency key of a create request.
-pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
-
-/// Submits an application. With an `Idempotency-Key`, a repeated request returns the case
-/// the first one created.
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", operation_id = "submit_case",
-    request_body = CaseIn,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: same key, same case")),
-    responses(
-        (status = 201, description = "Submitted", body = CaseOut),
-        (status = 200, description = "Replay of an earlier request with the same Idempotency-Key", body = CaseOut),
-        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not allowed to apply", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
-    ))]
-#[tracing::instrument(skip_all, fields(principal.sub = %principal.sub))]
-pub async fn submit_case(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    ctx: RequestContext,
-    body: ValidatedJson<CaseIn>,
-) -> Result<HttpResponse, CaseError> {
-    let input = body.into_inner();
-    let channel = match principal.kind {
-        PrincipalKind::Staff => {
-            if !principal.has_role(Role::WindowClerk) {
-                return Err(CaseError::Forbidden(
-                    "only window clerks submit for applicants",
-                ));
-            }
-            Channel::Window
-        }
-        PrincipalKind::Integrator => Channel::Api,
-        PrincipalKind::Citizen | PrincipalKind::LegalPerson => input.channel.unwrap_or(Channel::Pc),
-    };
-    let matter = matters::find(&input.matter_code).ok_or_else(|| {
-        CaseError::Invalid(Problem::validation(vec![FieldError {
-            field: "matter_code".into(),
-            message: "没有这个事项".into(),
-            code: "unknown_matter".into(),
-        }]))
-    })?;
-    let key = idempotency_key(&req)?;
-    let request_hash = fnv1a(&serde_json::to_vec(&input).map_err(anyhow::Error::from)?);
-    if let Some(key) = &key
-        && let Some(replay) = replay(&state.db, &principal, key, &request_hash).await?
-    {
-        return Ok(replay);
-    }
-    let id_number = IdNumber::parse(&input.applicant.id_number).map_err(|e| {
-        CaseError::Invalid(Problem::bad_request("invalid_id_number", e.to_string()))
-    })?;
-
-    for _attempt in 0..3 {
-        let now = Utc::now().fixed_offset();
-        let case_id = Uuid::now_v7();
-        let case_number = new_case_number(matter.division_code, now);
-        let txn = state.db.begin().await?;
-        let inserted = cases::ActiveModel {
-            id: Set(case_id),
-            case_number: Set(case_number.clone()),
-            matter_code: Set(matter.code.into()),
-            matter_version: Set(1),
-            division_code: Set(matter.division_code.into()),
-            channel: Set(channel.as_str().into()),
-            applicant_kind: Set("natural_person".into()),
-            applicant_name: Set(input.applicant.name.clone()),
-            applicant_id_number: Set(id_number.as_str().into()),
-            submitted_by: Set(principal.sub.clone()),
-            state: Set(CaseState::Submitted.as_str().into()),
-            outcome: Set(None),
-            plan: Set(None),
-            due_at: Set(None),
-            version: Set(1),
-            submitted_at: Set(now),
-            accepted_at: Set(None),
-            decided_at: Set(None),
-            completed_at: Set(None),
-            updated_at: Set(now),
-        }
-        .insert(&txn)
-        .await;
-        let case = match inserted {
-            Ok(case) => case,
-            // A case number collision: draw another number.
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => continue,
-            Err(e) => return Err(e.into()),
-        };
-        if let Some(key) = &key {
-            let used = idempotency::ActiveModel {
-                subject: Set(principal.sub.clone()),
-                key: Set(key.clone()),
-                request_hash: Set(request_hash.clone()),
-                case_id: Set(case_id),
-                created_at: Set(now),
-            }
-            .insert(&txn)
-            .await;
-            if let Err(e) = used {
-                if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
-                    // A concurrent request with the same key won: answer with its case.
-                    txn.rollback().await?;
-                    return replay(&state.db, &principal, key, &request_hash)
-                        .await?
-                        .ok_or_else(|| {
-                            CaseError::Unexpected(anyhow::anyhow!("idempotency row vanished"))
-                        });
+/// Every way `form` fails the matter's schema, as fields named `form.<path>`.
+pub fn form_errors(
+    schema: &serde_json::Value,
+    form: &serde_json::Value,
+) -> Result<Vec<FieldError>, IntakeError> {
+    let validator = jsonschema::validator_for(schema)
+        .map_err(|e| anyhow::anyhow!("published form schema does not compile: {e}"))?;
+    let mut errors = Vec::new();
+    for error in validator.iter_errors(form) {
+        let path = error.instance_path().to_string();
+        let field = if path.is_empty() {
+            // A missing required property is reported at the object; name the property.
+            match error.kind() {
+                jsonschema::error::ValidationErrorKind::Required { property } => {
+                    format!("form.{}", property.as_str().unwrap_or_default())
                 }
-                return Err(e.into());
+                _ => "form".into(),
             }
-        }
-        let event = CaseSubmitted {
-            case_id,
-            case_number,
-            matter_code: matter.code.into(),
-            division_code: matter.division_code.into(),
-            channel: channel.as_str().into(),
-            submitted_at: now,
+        } else {
+            format!("form{}", path.replace('/', "."))
         };
-        let origin = Origin {
-            producer: SERVICE,
-            correlation_id: case_id,
-            causation_id: None,
-            traceparent: Some(ctx.trace.header()),
-            division_code: matter.division_code.into(),
-        };
-        outbox::enqueue(
-            &txn,
-            &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
-        )
-        .await?;
-        txn.commit().await?;
-        state.relay.notify();
-        tracing::info!(case.id = %case_id, "case submitted");
-        return Ok(HttpResponse::Created()
-            .insert_header(("Location", format!("/api/v1/cases/{case_id}")))
-            .json(CaseOut::from(case)));
+        errors.push(fe(&field, "form", error.to_string()));
     }
-    Err(CaseError::Unexpected(anyhow::anyhow!(
-        "could not draw a free case number"
-    )))
+    Ok(errors)
 }
 
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, CaseError> {
-    let Some(value) = req.headers().get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    match value.to_str() {
-        Ok(k) if !k.is_empty() && k.len() <= 128 => Ok(Some(k.to_owned())),
-        _ => Err(CaseError::Invalid(Problem::bad_request(
-            "invalid_idempotency_key",
-            "Idempotency-Key must be 1 to 128 visible ASCII characters",
-        ))),
-    }
-}
-
-async fn replay(
-    db: &DatabaseConnection,
-    principal: &Principal,
-    key: &str,
-    request_hash: &str,
-) -> Result<Option<HttpResponse>, CaseError> {
-    let Some(used) = idempotency::find(db, &principal.sub, key).await? else {
-        return Ok(None);
-    };
-    if used.request_hash != request_hash {
-        return Err(CaseError::Invalid(Problem::validation(vec![FieldError {
-            field: "Idempotency-Key".into(),
-            message: "this key was already used for a different request".into(),
-            code: "idempotency_key_reused".into(),
-        }])));
-    }
-    let case = cases::find(db, used.case_id)
-        .await?
-        .ok_or_else(|| CaseError::Unexpected(anyhow::anyhow!("idempotent case missing")))?;
-    Ok(Some(
-        HttpResponse::Ok()
-            .insert_header(("Idempotent-Replayed", "true"))
-            .json(CaseOut::from(case)),
+/// Hash of case number and query password, as stored.
+pub fn password_hash(case_number: &str, password: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("{case_number}:{password}").as_bytes(),
     ))
 }
 
-/// Case number: division code, date (Asia/Shanghai) and six random digits.
-fn new_case_number(division: &str, now: chrono::DateTime<chrono::FixedOffset>) -> String {
-    use rand::Rng;
-    let local =
-        now.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*now.offset()));
-    format!(
-        "{division}{}{:06}",
-        local.format("%Y%m%d"),
-        rand::rng().random_range(0..1_000_000)
+/// Stores a checked application as case `id` inside `txn`: number, password, timeline and
+/// the submitted event. Returns the case and its query password (shown once).
+pub async fn create_case(
+    txn: &DatabaseTransaction,
+    principal: &Principal,
+    ctx: &RequestContext,
+    c: Checked,
+    id: Uuid,
+    now: DateTime<FixedOffset>,
+) -> Result<(cases::Model, String), IntakeError> {
+    let division = c.spec.division_code.clone();
+    let seq = case_numbers::next(txn, &division, now.date_naive()).await?;
+    let number = CaseNumber::new(&division, now.date_naive(), seq)
+        .map_err(|e| anyhow::anyhow!("case number: {e}"))?
+        .to_string();
+    let password = random_code(8);
+    let window_code = if c.channel == Channel::Window {
+        c.input.window_code.clone()
+    } else {
+        None
+    };
+    let case = cases::ActiveModel {
+        id: Set(id),
+        case_number: Set(number.clone()),
+        query_password_hash: Set(password_hash(&number, &password)),
+        matter_id: Set(c.matter.id),
+        matter_code: Set(c.matter.implementation_code.clone()),
+        matter_version: Set(c.matter.version),
+        matter_name: Set(c.spec.name.clone()),
+        department_code: Set(c.spec.department.code.clone()),
+        division_code: Set(division.clone()),
+        case_type: Set(c.spec.case_type.as_str().into()),
+        channel: Set(c.channel.as_str().into()),
+        window_code: Set(window_code),
+        applicant_kind: Set(c.kind.into()),
+        applicant_name: Set(c.name),
+        applicant_id_type: Set(c.id_type.into()),
+        applicant_id_number: Set(c.id_number),
+        agent_name: Set(c.agent.as_ref().map(|a| a.0.clone())),
+        agent_id_number: Set(c.agent.map(|a| a.1)),
+        contact_phone: Set(c.input.contact_phone.clone()),
+        form_data: Set(c.input.form.clone()),
+        submitted_by: Set(principal.sub.clone()),
+        state: Set(CaseState::Submitted.as_str().into()),
+        outcome: Set(None),
+        plan: Set(None),
+        due_at: Set(None),
+        alert: Set("none".into()),
+        received_at: Set(now),
+        submitted_at: Set(now),
+        accepted_at: Set(None),
+        deemed: Set(false),
+        commitment: Set(None),
+        commitment_due_at: Set(None),
+        suspension: Set(None),
+        decided_at: Set(None),
+        decision: Set(None),
+        delivery: Set(None),
+        completed_at: Set(None),
+        closed_at: Set(None),
+        close_reason: Set(None),
+        version: Set(1),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?;
+    let how = match c.channel {
+        Channel::Window => "窗口代为录入申请",
+        Channel::Api => "系统对接提交申请",
+        _ => "网上提交申请",
+    };
+    timeline::record(
+        txn,
+        id,
+        now,
+        "submitted",
+        &principal.sub,
+        format!("{how}，办件编号 {number}"),
+        None,
     )
+    .await?;
+    let event = CaseSubmitted {
+        case_id: id,
+        case_number: number,
+        matter_code: c.matter.implementation_code,
+        division_code: division.clone(),
+        channel: c.channel.as_str().into(),
+        submitted_at: now,
+    };
+    let origin = Origin {
+        producer: SERVICE,
+        correlation_id: id,
+        causation_id: None,
+        traceparent: Some(ctx.trace.header()),
+        division_code: division,
+    };
+    outbox::enqueue(
+        txn,
+        &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
+    )
+    .await?;
+    if c.spec.case_type == CaseType::Instant {
+        tracing::debug!(case.id = %id, "instant matter: the clerk decides on the spot");
+    }
+    Ok((case, password))
 }
 
-/// FNV-1a 64-bit: a stable hash of the request body (stable across releases, unlike
-/// `DefaultHasher`), enough to tell a replay from a different request.
-fn fnv1a(bytes: &[u8]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// A submitted case and its query password (only in this response).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SubmittedOut {
+    /// The case.
+    #[serde(flatten)]
+    pub case: CaseOut,
+    /// Query password (查询密码): with the case number, anyone can follow the case without
+    /// logging in. Shown once; absent when an idempotent retry replays the submission.
+    pub query_password: Option<String>,
+}
+
+/// Submits an application; the acceptance time limit (5 working days) starts.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", operation_id = "submit_case",
+    request_body = ApplicationIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried submission return the first case")),
+    responses(
+        (status = 201, description = "Submitted", body = SubmittedOut),
+        (status = 200, description = "Replayed: the case an earlier request with the same key created", body = SubmittedOut),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Staff other than a window clerk of the matter's division", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Every faulty field at once (applicant, form, phone …), or a reused key with a different body", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn submit_case(
+    state: web::Data<AppState>,
+    intake: web::Data<Intake>,
+    principal: Principal,
+    ctx: RequestContext,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, IntakeError> {
+    let key = idempotency_key(&req)?;
+    let hash = request_hash(&body);
+    if let Some(id) = replayed(&state.db, &principal.sub, "case", key.as_deref(), &hash).await? {
+        return replay(&state, &intake, id).await;
     }
-    format!("{hash:016x}")
+    let input: ApplicationIn = govhall_web::extract::parse(&body)?;
+    let checked = check(&state.db, &principal, input).await?;
+    let now = intake.now();
+    let id = Uuid::now_v7();
+    let txn = state.db.begin().await?;
+    let (case, password) = create_case(&txn, &principal, &ctx, checked, id, now).await?;
+    if !remember(&txn, &principal.sub, "case", key.as_deref(), &hash, id, now).await? {
+        // A concurrent request with the same key won: answer with its case.
+        txn.rollback().await?;
+        let id = replayed(&state.db, &principal.sub, "case", key.as_deref(), &hash)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("idempotency row vanished"))?;
+        return replay(&state, &intake, id).await;
+    }
+    txn.commit().await?;
+    state.relay.notify();
+    tracing::info!(case.id = %id, "case submitted");
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/cases/{id}")))
+        .insert_header(("ETag", crate::routes::support::etag(case.version)))
+        .json(SubmittedOut {
+            case: CaseOut::of(case, now),
+            query_password: Some(password),
+        }))
+}
+
+async fn replay(state: &AppState, intake: &Intake, id: Uuid) -> Result<HttpResponse, IntakeError> {
+    let case = cases::find(&state.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("idempotent case missing"))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Idempotent-Replayed", "true"))
+        .json(SubmittedOut {
+            case: CaseOut::of(case, intake.now()),
+            query_password: None,
+        }))
+}
+
+/// Deletes a draft that became a case, inside the submitting transaction.
+pub async fn consume_draft(txn: &DatabaseTransaction, draft: Uuid) -> Result<(), IntakeError> {
+    drafts::Entity::delete_by_id(draft).exec(txn).await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -278,15 +492,32 @@ mod tests {
 
     #[test]
     fn debug_output_of_an_application_hides_the_applicant() {
-        let input = ApplicantIn {
-            name: "张三".into(),
-            id_number: "11010519491231002X".into(),
+        let input = ApplicationIn {
+            matter_code: "X".into(),
+            channel: None,
+            window_code: None,
+            applicant: ApplicantIn::NaturalPerson {
+                name: "张三".into(),
+                id_number: "11010519491231002X".into(),
+            },
+            agent: None,
+            contact_phone: Some("13812345678".into()),
+            form: serde_json::json!({}),
         };
         let shown = format!("{input:?}");
         assert!(
-            !shown.contains("张三") && !shown.contains("11010519491231002X"),
+            !shown.contains("张三")
+                && !shown.contains("11010519491231002X")
+                && !shown.contains("13812345678"),
             "{shown}"
         );
         assert!(shown.contains("110105********002X"));
+    }
+
+    #[test]
+    fn mobile_numbers_are_checked() {
+        assert!(valid_phone("13812345678"));
+        assert!(!valid_phone("12812345678"));
+        assert!(!valid_phone("1381234567"));
     }
 }

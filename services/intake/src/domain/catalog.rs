@@ -1,0 +1,586 @@
+//! The matter catalog (政务服务事项实施清单): what one version of a matter says.
+//!
+//! A [`MatterSpec`] is the editable content of one version. [`MatterSpec::problems`] lists
+//! everything wrong with it at once (field paths as the wire names them), so an admin sees
+//! every fault in one answer; [`MatterSpec::plan`] turns it into the handling plan the
+//! acceptance event carries.
+
+use govhall_contracts::events::{
+    LimitUnit, TimeLimit,
+    intake::{DepartmentPlan, HandlingPlan, JoinRule, PlanKind, StagePlan},
+};
+use govhall_web::FieldError;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::codes::{CaseType, HandlingForm, ItemType, Level, ResultType};
+
+/// Unit of a time limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Official working days (工作日).
+    WorkingDays,
+    /// Natural days (自然日).
+    NaturalDays,
+    /// Calendar months.
+    Months,
+    /// Hours (即办件).
+    Hours,
+}
+
+/// A time limit (时限).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"value": 20, "unit": "working_days"}))]
+pub struct Limit {
+    /// Amount of `unit`s.
+    pub value: u32,
+    /// Unit.
+    pub unit: Unit,
+}
+
+impl Limit {
+    /// The contract form.
+    pub fn to_contract(self) -> TimeLimit {
+        TimeLimit {
+            value: self.value,
+            unit: match self.unit {
+                Unit::WorkingDays => LimitUnit::WorkingDays,
+                Unit::NaturalDays => LimitUnit::NaturalDays,
+                Unit::Months => LimitUnit::Months,
+                Unit::Hours => LimitUnit::Hours,
+            },
+        }
+    }
+}
+
+/// A department (部门).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Department {
+    /// Department code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A reviewing department of a parallel plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReviewDepartment {
+    /// Department code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Lead department (牵头部门)?
+    pub lead: bool,
+    /// Its own review time limit.
+    pub time_limit: Limit,
+}
+
+/// Join rule of a parallel review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Join {
+    /// Every department must agree (会签).
+    All,
+    /// Any one department suffices (或签).
+    Any,
+    /// The lead decides after collecting every opinion.
+    LeadDecides,
+}
+
+/// One stage of a cross-level chain (跨层级联办).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Stage {
+    /// Level of the stage.
+    pub level: Level,
+    /// Division that handles it.
+    pub division_code: String,
+    /// Department code.
+    pub department_code: String,
+    /// Department name.
+    pub name: String,
+    /// Time limit of the stage.
+    pub time_limit: Limit,
+}
+
+/// How a case of the matter is handled after acceptance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Plan {
+    /// The implementing department alone.
+    Single,
+    /// Departments in parallel with a lead and a join rule (并联审批).
+    Parallel {
+        /// Departments; exactly one is the lead.
+        departments: Vec<ReviewDepartment>,
+        /// Join rule.
+        join_rule: Join,
+    },
+    /// A chain of stages across levels, handed on in order (跨层级联办).
+    CrossLevel {
+        /// Stages, first to last.
+        stages: Vec<Stage>,
+    },
+}
+
+/// Form of a required material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialForm {
+    /// Original (原件).
+    Original,
+    /// Copy (复印件).
+    Copy,
+    /// Original shown, copy kept (原件和复印件).
+    OriginalAndCopy,
+    /// Electronic only (电子材料).
+    Electronic,
+}
+
+/// A required material (申请材料).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Material {
+    /// Code, unique within the matter.
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// Original or copy.
+    pub form: MaterialForm,
+    /// Number of copies.
+    pub copies: u8,
+    /// Must be supplied.
+    pub mandatory: bool,
+    /// May be missing at acceptance against a commitment (容缺).
+    #[serde(default)]
+    pub tolerable: bool,
+}
+
+/// The content of one version of a matter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MatterSpec {
+    /// Basic code (基本编码), shared by every implementation of the matter.
+    pub basic_code: String,
+    /// Implementation code (实施编码), unique per implementing body.
+    pub implementation_code: String,
+    /// Name.
+    pub name: String,
+    /// Item type.
+    pub item_type: ItemType,
+    /// Implementing department.
+    pub department: Department,
+    /// Implementing division (6-digit GB/T 2260 code).
+    pub division_code: String,
+    /// Exercise level (行使层级).
+    pub exercise_level: Level,
+    /// Acceptance level.
+    pub acceptance_level: Level,
+    /// Approval level.
+    pub approval_level: Level,
+    /// Instant or promised.
+    pub case_type: CaseType,
+    /// How one may apply.
+    pub handling_forms: Vec<HandlingForm>,
+    /// Statutory time limit (法定时限).
+    pub statutory_limit: Limit,
+    /// Committed time limit (承诺时限), never longer than the statutory one.
+    pub committed_limit: Limit,
+    /// Handling plan.
+    pub plan: Plan,
+    /// Required materials.
+    pub materials: Vec<Material>,
+    /// Are fees charged (是否收费)?
+    pub fees: bool,
+    /// Most on-site visits (到现场次数).
+    pub max_visits: u8,
+    /// Result type.
+    pub result_type: ResultType,
+    /// Name of the result document, if any.
+    #[serde(default)]
+    pub result_name: Option<String>,
+    /// Legal basis (设定依据), quoted on notices.
+    pub legal_basis: String,
+    /// JSON Schema (draft 2020-12) of the application form's fields.
+    #[schema(value_type = Object)]
+    pub form_schema: serde_json::Value,
+}
+
+fn err(field: impl Into<String>, code: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+        code: code.into(),
+    }
+}
+
+fn is_division(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) && !code.starts_with('0')
+}
+
+impl MatterSpec {
+    /// Everything wrong with this spec, each naming its field; empty when it may be published.
+    pub fn problems(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        for (field, value, max) in [
+            ("basic_code", &self.basic_code, 32),
+            ("implementation_code", &self.implementation_code, 64),
+            ("name", &self.name, 200),
+            ("department.code", &self.department.code, 64),
+            ("department.name", &self.department.name, 200),
+            ("legal_basis", &self.legal_basis, 2000),
+        ] {
+            if value.trim().is_empty() || value.chars().count() > max {
+                out.push(err(field, "length", format!("必填，且不超过 {max} 个字符")));
+            }
+        }
+        if !is_division(&self.division_code) {
+            out.push(err(
+                "division_code",
+                "division_code",
+                "应为 6 位行政区划代码",
+            ));
+        }
+        if self.handling_forms.is_empty() {
+            out.push(err("handling_forms", "required", "至少选择一种办理形式"));
+        }
+        self.check_limits(&mut out);
+        self.check_plan(&mut out);
+        self.check_materials(&mut out);
+        if !self.form_schema.is_object()
+            || self.form_schema.get("type").and_then(|t| t.as_str()) != Some("object")
+        {
+            out.push(err(
+                "form_schema",
+                "form_schema",
+                "表单定义应为 type 为 object 的 JSON Schema",
+            ));
+        } else if let Err(e) = jsonschema::validator_for(&self.form_schema) {
+            out.push(err(
+                "form_schema",
+                "form_schema",
+                format!("表单定义不是有效的 JSON Schema：{e}"),
+            ));
+        }
+        out
+    }
+
+    fn check_limits(&self, out: &mut Vec<FieldError>) {
+        let (s, c) = (self.statutory_limit, self.committed_limit);
+        if s.value == 0 && self.case_type == CaseType::Promised {
+            out.push(err(
+                "statutory_limit.value",
+                "range",
+                "承诺件的法定时限应大于 0",
+            ));
+        }
+        if c.value == 0 && self.case_type == CaseType::Promised {
+            out.push(err(
+                "committed_limit.value",
+                "range",
+                "承诺件的承诺时限应大于 0",
+            ));
+        }
+        if s.unit == c.unit && c.value > s.value {
+            out.push(err(
+                "committed_limit.value",
+                "range",
+                "承诺时限不得超过法定时限",
+            ));
+        }
+        if s.value > 366 || c.value > 366 {
+            out.push(err("statutory_limit.value", "range", "时限不得超过 366"));
+        }
+    }
+
+    fn check_plan(&self, out: &mut Vec<FieldError>) {
+        match &self.plan {
+            Plan::Single => {}
+            Plan::Parallel {
+                departments,
+                join_rule: _,
+            } => {
+                if departments.len() < 2 {
+                    out.push(err(
+                        "plan.departments",
+                        "length",
+                        "并联审批至少需要两个部门",
+                    ));
+                }
+                if departments.iter().filter(|d| d.lead).count() != 1 {
+                    out.push(err(
+                        "plan.departments",
+                        "lead",
+                        "并联审批应有且仅有一个牵头部门",
+                    ));
+                }
+                for (i, d) in departments.iter().enumerate() {
+                    if d.code.trim().is_empty() || d.name.trim().is_empty() {
+                        out.push(err(
+                            format!("plan.departments[{i}]"),
+                            "required",
+                            "请填写部门编码和名称",
+                        ));
+                    }
+                    if d.time_limit.value == 0 {
+                        out.push(err(
+                            format!("plan.departments[{i}].time_limit.value"),
+                            "range",
+                            "部门时限应大于 0",
+                        ));
+                    }
+                    if departments[..i].iter().any(|e| e.code == d.code) {
+                        out.push(err(
+                            format!("plan.departments[{i}].code"),
+                            "duplicate",
+                            "部门重复",
+                        ));
+                    }
+                }
+            }
+            Plan::CrossLevel { stages } => {
+                if stages.len() < 2 {
+                    out.push(err("plan.stages", "length", "跨层级联办至少需要两个环节"));
+                }
+                for (i, s) in stages.iter().enumerate() {
+                    if !is_division(&s.division_code) {
+                        out.push(err(
+                            format!("plan.stages[{i}].division_code"),
+                            "division_code",
+                            "应为 6 位行政区划代码",
+                        ));
+                    }
+                    if s.department_code.trim().is_empty() || s.name.trim().is_empty() {
+                        out.push(err(
+                            format!("plan.stages[{i}]"),
+                            "required",
+                            "请填写环节的部门编码和名称",
+                        ));
+                    }
+                    if s.time_limit.value == 0 {
+                        out.push(err(
+                            format!("plan.stages[{i}].time_limit.value"),
+                            "range",
+                            "环节时限应大于 0",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_materials(&self, out: &mut Vec<FieldError>) {
+        for (i, m) in self.materials.iter().enumerate() {
+            if m.code.trim().is_empty() || m.code.len() > 32 {
+                out.push(err(
+                    format!("materials[{i}].code"),
+                    "length",
+                    "材料编码必填，不超过 32 个字符",
+                ));
+            }
+            if m.name.trim().is_empty() {
+                out.push(err(
+                    format!("materials[{i}].name"),
+                    "required",
+                    "请填写材料名称",
+                ));
+            }
+            if self.materials[..i].iter().any(|o| o.code == m.code) {
+                out.push(err(
+                    format!("materials[{i}].code"),
+                    "duplicate",
+                    "材料编码重复",
+                ));
+            }
+            if m.tolerable && !m.mandatory {
+                out.push(err(
+                    format!("materials[{i}].tolerable"),
+                    "tolerable",
+                    "只有必要材料才可容缺",
+                ));
+            }
+            if m.copies == 0 {
+                out.push(err(
+                    format!("materials[{i}].copies"),
+                    "range",
+                    "份数应大于 0",
+                ));
+            }
+        }
+    }
+
+    /// Does any material allow acceptance while it is missing (容缺受理)?
+    pub fn allows_tolerance(&self) -> bool {
+        self.materials.iter().any(|m| m.tolerable)
+    }
+
+    /// The handling plan carried by the acceptance event of a case under `version`.
+    pub fn plan(&self, version: u32) -> HandlingPlan {
+        let committed = self.committed_limit.to_contract();
+        let (kind, departments, join_rule, stages) = match &self.plan {
+            Plan::Single => (
+                PlanKind::Single,
+                vec![DepartmentPlan {
+                    department_code: self.department.code.clone(),
+                    name: self.department.name.clone(),
+                    lead: true,
+                    time_limit: committed,
+                }],
+                JoinRule::All,
+                Vec::new(),
+            ),
+            Plan::Parallel {
+                departments,
+                join_rule,
+            } => (
+                PlanKind::Parallel,
+                departments
+                    .iter()
+                    .map(|d| DepartmentPlan {
+                        department_code: d.code.clone(),
+                        name: d.name.clone(),
+                        lead: d.lead,
+                        time_limit: d.time_limit.to_contract(),
+                    })
+                    .collect(),
+                match join_rule {
+                    Join::All => JoinRule::All,
+                    Join::Any => JoinRule::Any,
+                    Join::LeadDecides => JoinRule::LeadDecides,
+                },
+                Vec::new(),
+            ),
+            // The accepting department reviews first; the joint service hands the case on.
+            Plan::CrossLevel { stages } => (
+                PlanKind::CrossLevel,
+                stages
+                    .first()
+                    .map(|s| DepartmentPlan {
+                        department_code: s.department_code.clone(),
+                        name: s.name.clone(),
+                        lead: true,
+                        time_limit: s.time_limit.to_contract(),
+                    })
+                    .into_iter()
+                    .collect(),
+                JoinRule::All,
+                stages
+                    .iter()
+                    .map(|s| StagePlan {
+                        level: s.level.as_str().into(),
+                        division_code: s.division_code.clone(),
+                        department_code: s.department_code.clone(),
+                        name: s.name.clone(),
+                        time_limit: s.time_limit.to_contract(),
+                    })
+                    .collect(),
+            ),
+        };
+        HandlingPlan {
+            matter_version: version,
+            kind,
+            departments,
+            join_rule,
+            stages,
+            time_limit: committed,
+            statutory_limit: Some(self.statutory_limit.to_contract()),
+            warning_ladder: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    pub(crate) fn sample() -> MatterSpec {
+        serde_json::from_value(json!({
+            "basic_code": "000117001000",
+            "implementation_code": "11320102MB1234567X4000117001",
+            "name": "食品经营许可（新办）",
+            "item_type": "administrative_licence",
+            "department": {"code": "320102-SCJGJ", "name": "南京市玄武区市场监督管理局"},
+            "division_code": "320102",
+            "exercise_level": "county", "acceptance_level": "county", "approval_level": "county",
+            "case_type": "promised",
+            "handling_forms": ["window", "online"],
+            "statutory_limit": {"value": 20, "unit": "working_days"},
+            "committed_limit": {"value": 10, "unit": "working_days"},
+            "plan": {"kind": "single"},
+            "materials": [
+                {"code": "M1", "name": "食品经营许可申请书", "form": "original", "copies": 1, "mandatory": true},
+                {"code": "M2", "name": "营业执照", "form": "copy", "copies": 1, "mandatory": true, "tolerable": true}
+            ],
+            "fees": false, "max_visits": 0,
+            "result_type": "licence", "result_name": "食品经营许可证",
+            "legal_basis": "《中华人民共和国食品安全法》第三十五条",
+            "form_schema": {"type": "object", "required": ["shop_name"], "properties": {"shop_name": {"type": "string"}}}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_complete_spec_has_no_problems() {
+        assert_eq!(sample().problems(), vec![]);
+        assert!(sample().allows_tolerance());
+    }
+
+    #[test]
+    fn every_fault_is_listed_at_once_with_its_field() {
+        let mut spec = sample();
+        spec.name = String::new();
+        spec.division_code = "32010".into();
+        spec.committed_limit.value = 30;
+        spec.materials[0].tolerable = true;
+        spec.materials[0].mandatory = false;
+        spec.form_schema = json!({"type": "object", "properties": {"x": {"type": "no-such-type"}}});
+        let fields: Vec<String> = spec.problems().into_iter().map(|p| p.field).collect();
+        for f in [
+            "name",
+            "division_code",
+            "committed_limit.value",
+            "materials[0].tolerable",
+            "form_schema",
+        ] {
+            assert!(fields.iter().any(|x| x == f), "{f} missing from {fields:?}");
+        }
+    }
+
+    #[test]
+    fn a_parallel_plan_needs_exactly_one_lead() {
+        let mut spec = sample();
+        let dept = |code: &str, lead| ReviewDepartment {
+            code: code.into(),
+            name: code.into(),
+            lead,
+            time_limit: Limit {
+                value: 5,
+                unit: Unit::WorkingDays,
+            },
+        };
+        spec.plan = Plan::Parallel {
+            departments: vec![dept("A", true), dept("B", true)],
+            join_rule: Join::All,
+        };
+        assert!(spec.problems().iter().any(|p| p.code == "lead"));
+        spec.plan = Plan::Parallel {
+            departments: vec![dept("A", true), dept("B", false)],
+            join_rule: Join::LeadDecides,
+        };
+        assert_eq!(spec.problems(), vec![]);
+        let plan = spec.plan(3);
+        assert_eq!(plan.kind, PlanKind::Parallel);
+        assert_eq!(plan.departments.len(), 2);
+        assert_eq!(plan.join_rule, JoinRule::LeadDecides);
+        assert_eq!(plan.matter_version, 3);
+    }
+
+    #[test]
+    fn a_single_plan_reviews_in_the_implementing_department_within_the_committed_limit() {
+        let plan = sample().plan(1);
+        assert_eq!(plan.kind, PlanKind::Single);
+        assert_eq!(plan.departments[0].department_code, "320102-SCJGJ");
+        assert_eq!(plan.time_limit.value, 10);
+        assert_eq!(plan.statutory_limit.map(|l| l.value), Some(20));
+    }
+}

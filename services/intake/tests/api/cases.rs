@@ -1,0 +1,686 @@
+//! The life of a case through the intake API.
+
+use govhall_contracts::{
+    events::{
+        LimitUnit, Outcome, TimeLimit,
+        approval::ReviewConcluded,
+        deadline::{ClockExpired, ClockKind, ClockStarted},
+        intake::CaseAccepted,
+    },
+    routing,
+};
+use govhall_web::Role;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{Backend, FOOD, TestApp, application, at, food_form};
+
+fn uuid(v: &Value) -> Uuid {
+    v.as_str().unwrap().parse().unwrap()
+}
+
+pub async fn a_draft_becomes_a_case_that_is_accepted_decided_delivered_and_followed_by_number(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let me = app.citizen("citizen-a");
+    // Saved half-filled, edited, listed, then submitted.
+    let (status, draft) = app
+        .post(
+            "/api/v1/drafts",
+            &me,
+            &json!({"matter_code": FOOD, "application": {"form": {"shop_name": "玄武小吃店"}}}),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let draft_id = draft["id"].as_str().unwrap().to_owned();
+    let full = application(FOOD, food_form());
+    let (status, saved) = app
+        .put(
+            &format!("/api/v1/drafts/{draft_id}"),
+            &me,
+            &json!({"matter_code": FOOD, "application": full}),
+            &[("If-Match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(
+        (status, saved["version"].as_i64()),
+        (200, Some(2)),
+        "{saved}"
+    );
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/drafts/{draft_id}"),
+            &me,
+            &json!({"matter_code": FOOD, "application": full}),
+            &[("If-Match", "\"1\"")],
+        )
+        .await;
+    assert_eq!(status, 409, "a stale save is refused");
+    let (_, mine) = app.get("/api/v1/drafts", Some(&me)).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    let (status, created) = app
+        .post(
+            &format!("/api/v1/drafts/{draft_id}/submission"),
+            &me,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["id"],
+        draft_id.as_str(),
+        "the case keeps the draft's id"
+    );
+    assert_eq!(created["state"], "submitted");
+    assert_eq!(
+        created["applicant"]["id_number_masked"],
+        "110105********002X"
+    );
+    assert_eq!(created["applicant"]["name"], "张*");
+    let number = created["case_number"].as_str().unwrap().to_owned();
+    assert!(
+        number.starts_with("32010220261102") && number.len() == 21,
+        "{number}"
+    );
+    let password = created["query_password"].as_str().unwrap().to_owned();
+    let (_, drafts) = app.get("/api/v1/drafts", Some(&me)).await;
+    assert_eq!(drafts.as_array().unwrap().len(), 0, "the draft is gone");
+
+    // The clerk sees it in his queue, accepts it, and a receipt is issued.
+    let clerk = app.clerk();
+    let (_, queue) = app.get("/api/v1/queue", Some(&clerk)).await;
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == draft_id.as_str()),
+        "{queue}"
+    );
+    let (status, accepted) = app
+        .post(
+            &format!("/api/v1/cases/{draft_id}/acceptance"),
+            &clerk,
+            &json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+    assert_eq!(accepted["state"], "in_review");
+    let events = app
+        .expect_events(routing::INTAKE_CASE_ACCEPTED, &draft_id, 1)
+        .await;
+    let event: CaseAccepted = events[0].decode().unwrap();
+    assert_eq!(
+        event.plan.time_limit,
+        TimeLimit {
+            value: 10,
+            unit: LimitUnit::WorkingDays
+        }
+    );
+    assert_eq!(event.plan.departments[0].department_code, "320102-SCJGJ");
+
+    // The deadline service counts the due date; it shows on the case and the receipt.
+    let case_id = uuid(&accepted["id"]);
+    let started = ClockStarted {
+        clock_id: Uuid::now_v7(),
+        case_id,
+        kind: ClockKind::Processing,
+        limit: TimeLimit {
+            value: 10,
+            unit: LimitUnit::WorkingDays,
+        },
+        started_at: at("2026-11-02T09:00:00+08:00"),
+        due_at: at("2026-11-17T00:00:00+08:00"),
+    };
+    app.publish(&started, case_id, "deadline").await;
+    app.case_when(&draft_id, &me, "the due date", |c| c["due_at"].is_string())
+        .await;
+    let (status, receipt) = app
+        .get(&format!("/api/v1/cases/{draft_id}/receipt"), Some(&me))
+        .await;
+    assert_eq!(status, 200, "{receipt}");
+    assert_eq!(receipt["case_number"], number.as_str());
+    assert_eq!(receipt["due_at"], "2026-11-17T00:00:00+08:00");
+    assert_eq!(receipt["verification_code"].as_str().unwrap().len(), 12);
+    let (status, html) = app
+        .raw(
+            awc::http::Method::GET,
+            &format!("/api/v1/cases/{draft_id}/receipt"),
+            Some(&me),
+            None,
+            &[("Accept", "text/html")],
+        )
+        .await;
+    let html = String::from_utf8(html).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("受理通知书") && html.contains(&number) && html.contains("2026年11月17日"),
+        "{html}"
+    );
+    assert!(!html.contains("张三"), "the printed receipt masks the name");
+
+    // The review concludes: decided, not yet completed; the clerk hands the licence over.
+    let concluded = ReviewConcluded {
+        review_id: Uuid::now_v7(),
+        case_id,
+        outcome: Outcome::Approved,
+        opinions: vec![],
+        concluded_at: at("2026-11-05T10:00:00+08:00"),
+    };
+    app.publish(&concluded, case_id, "approval").await;
+    let decided = app
+        .case_when(&draft_id, &me, "the decision", |c| c["state"] == "decided")
+        .await;
+    assert_eq!(decided["outcome"], "approved");
+    app.expect_events(routing::INTAKE_CASE_DECIDED, &draft_id, 1)
+        .await;
+    let (status, done) = app
+        .post(
+            &format!("/api/v1/cases/{draft_id}/delivery"),
+            &clerk,
+            &json!({"method": "pickup"}),
+        )
+        .await;
+    assert_eq!(
+        (status, done["state"].as_str()),
+        (200, Some("completed")),
+        "{done}"
+    );
+    app.expect_events(routing::INTAKE_CASE_COMPLETED, &draft_id, 1)
+        .await;
+
+    // The timeline tells the whole story; anyone with number and password can follow it.
+    let (_, detail) = app
+        .get(&format!("/api/v1/cases/{draft_id}"), Some(&me))
+        .await;
+    let kinds: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["submitted", "accepted", "decided", "completed"]);
+    let (status, anon) = app
+        .send(
+            awc::http::Method::GET,
+            &format!("/api/v1/lookup/{number}"),
+            None,
+            None,
+            &[("X-Query-Password", &password)],
+        )
+        .await;
+    assert_eq!(status, 200, "{anon}");
+    assert_eq!(anon["state"], "completed");
+    assert_eq!(
+        anon["form"],
+        json!({}),
+        "an anonymous reader sees no form content"
+    );
+    let (status, _) = app
+        .send(
+            awc::http::Method::GET,
+            &format!("/api/v1/lookup/{number}"),
+            None,
+            None,
+            &[("X-Query-Password", "WRONGPWD")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    app.stop().await;
+}
+
+pub async fn a_supplement_notice_restarts_acceptance_and_a_broken_commitment_terminates_the_case(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let me = app.citizen("citizen-b");
+    let clerk = app.clerk();
+    let created = app.submit_food("citizen-b").await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, notice) = app
+        .post(
+            &format!("/api/v1/cases/{id}/supplement-notice"),
+            &clerk,
+            &json!({"items": [
+                {"material_code": "M1", "problem": "申请书未签字"},
+                {"field": "premises", "problem": "与租赁合同地址不一致"}
+            ]}),
+        )
+        .await;
+    assert_eq!(
+        (status, notice["state"].as_str()),
+        (200, Some("supplement_requested")),
+        "{notice}"
+    );
+    let (status, refused) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &clerk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        status, 409,
+        "no acceptance while the applicant holds the case: {refused}"
+    );
+    assert_eq!(refused["code"], "invalid_state");
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), Some(&me)).await;
+    let supplement = detail["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "supplement")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        supplement["body"]["lines"].as_array().unwrap().len(),
+        2,
+        "every item in one notice"
+    );
+
+    // Supplemented a week later: acceptance now dates from that day.
+    app.clock.set(at("2026-11-09T10:00:00+08:00").into());
+    let mut form = food_form();
+    form["premises"] = json!("南京市玄武区珠江路 2 号");
+    let (status, back) = app
+        .post(
+            &format!("/api/v1/cases/{id}/supplement"),
+            &me,
+            &json!({"form": form}),
+        )
+        .await;
+    assert_eq!(
+        (status, back["state"].as_str()),
+        (200, Some("submitted")),
+        "{back}"
+    );
+    assert_eq!(back["received_at"], "2026-11-09T10:00:00+08:00");
+    app.expect_events(routing::INTAKE_CASE_SUPPLEMENTED, &id, 1)
+        .await;
+
+    // Accepted with the licence copy (M2) missing, against a commitment of 5 working days.
+    let (status, accepted) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &clerk,
+            &json!({"tolerated_materials": ["M2"], "commitment_days": 5}),
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+    assert_eq!(accepted["commitment"]["materials"], json!(["M2"]));
+    let events = app
+        .expect_events(routing::INTAKE_CASE_ACCEPTED, &id, 1)
+        .await;
+    let event: CaseAccepted = events[0].decode().unwrap();
+    let commitment = event.commitment.unwrap();
+    assert_eq!(
+        commitment.limit,
+        TimeLimit {
+            value: 5,
+            unit: LimitUnit::WorkingDays
+        }
+    );
+    let (status, refused) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &clerk,
+            &json!({"tolerated_materials": ["M1"]}),
+        )
+        .await;
+    assert_eq!(
+        status, 422,
+        "the application form may not be missing: {refused}"
+    );
+    let (status, refused) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &clerk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "accepted once: {refused}");
+
+    // The commitment clock runs out: the case ends, and the applicant is told why.
+    let case_id: Uuid = id.parse().unwrap();
+    app.publish(
+        &ClockExpired {
+            clock_id: Uuid::now_v7(),
+            case_id,
+            kind: ClockKind::Commitment,
+            due_at: at("2026-11-17T00:00:00+08:00"),
+        },
+        case_id,
+        "deadline",
+    )
+    .await;
+    let ended = app
+        .case_when(&id, &me, "the termination", |c| c["state"] == "terminated")
+        .await;
+    assert!(
+        ended["close_reason"].as_str().unwrap().contains("营业执照"),
+        "{ended}"
+    );
+    assert!(
+        ended["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "termination")
+    );
+    app.expect_events(routing::INTAKE_CASE_TERMINATED, &id, 1)
+        .await;
+    app.stop().await;
+}
+
+pub async fn an_unanswered_application_is_deemed_accepted_as_of_its_receipt(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let me = app.citizen("citizen-c");
+    let created = app.submit_food("citizen-c").await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let case_id: Uuid = id.parse().unwrap();
+    app.clock.set(at("2026-11-09T00:00:00+08:00").into());
+    let expired = ClockExpired {
+        clock_id: Uuid::now_v7(),
+        case_id,
+        kind: ClockKind::Acceptance,
+        due_at: at("2026-11-07T00:00:00+08:00"),
+    };
+    app.publish(&expired, case_id, "deadline").await;
+    // Delivered twice (a redelivery): one acceptance only.
+    app.publish(&expired, case_id, "deadline").await;
+    let deemed = app
+        .case_when(&id, &me, "the deemed acceptance", |c| {
+            c["state"] == "in_review"
+        })
+        .await;
+    assert_eq!(deemed["deemed"], true);
+    assert_eq!(
+        deemed["accepted_at"], created["received_at"],
+        "accepted as of receipt, not of expiry"
+    );
+    let events = app
+        .expect_events(routing::INTAKE_CASE_ACCEPTED, &id, 1)
+        .await;
+    let event: CaseAccepted = events[0].decode().unwrap();
+    assert!(event.deemed);
+    assert_eq!(
+        event.accepted_at,
+        at(created["received_at"].as_str().unwrap())
+    );
+    let (status, receipt) = app
+        .get(&format!("/api/v1/cases/{id}/receipt"), Some(&me))
+        .await;
+    assert_eq!(
+        (status, receipt["deemed"].as_bool()),
+        (200, Some(true)),
+        "{receipt}"
+    );
+    app.stop().await;
+}
+
+pub async fn the_same_idempotency_key_gives_one_case_and_another_body_is_refused(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let me = app.citizen("citizen-d");
+    let body = application(FOOD, food_form());
+    let key = [("Idempotency-Key", "k-123")];
+    let (first, created) = app
+        .send(
+            awc::http::Method::POST,
+            "/api/v1/cases",
+            Some(&me),
+            Some(&body),
+            &key,
+        )
+        .await;
+    let (again, replayed) = app
+        .send(
+            awc::http::Method::POST,
+            "/api/v1/cases",
+            Some(&me),
+            Some(&body),
+            &key,
+        )
+        .await;
+    assert_eq!((first, again), (201, 200));
+    assert_eq!(created["id"], replayed["id"]);
+    let mut other = body.clone();
+    other["contact_phone"] = json!("13900000000");
+    let (status, refused) = app
+        .send(
+            awc::http::Method::POST,
+            "/api/v1/cases",
+            Some(&me),
+            Some(&other),
+            &key,
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["errors"][0]["field"], "Idempotency-Key");
+    let (_, mine) = app.get("/api/v1/cases", Some(&me)).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    app.expect_events(
+        routing::INTAKE_CASE_SUBMITTED,
+        created["id"].as_str().unwrap(),
+        1,
+    )
+    .await;
+    app.stop().await;
+}
+
+pub async fn citizens_and_clerks_see_and_change_only_what_is_theirs(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let created = app.submit_food("citizen-e").await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let other = app.citizen("citizen-f");
+    let (status, _) = app.get(&format!("/api/v1/cases/{id}"), Some(&other)).await;
+    assert_eq!(status, 404, "another citizen cannot read it by id");
+    let (_, mine) = app.get("/api/v1/cases", Some(&other)).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 0);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/withdrawal"),
+            &other,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 404, "nor withdraw it");
+    let (status, _) = app
+        .get(&format!("/api/v1/cases/{id}/receipt"), Some(&other))
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &other,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+
+    // A clerk of another division neither finds nor accepts it.
+    let foreign = app.staff("clerk-9", &[Role::WindowClerk], "320104");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &foreign,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, found) = app
+        .get(
+            &format!(
+                "/api/v1/case-search?number={}",
+                &created["case_number"].as_str().unwrap()[..14]
+            ),
+            Some(&foreign),
+        )
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 0, "{found}");
+    let (_, queue) = app.get("/api/v1/queue", Some(&foreign)).await;
+    assert_eq!(queue["items"].as_array().unwrap().len(), 0);
+    // A reviewer of the division reads it but does not accept it; the division's clerk finds it.
+    let reviewer = app.staff("reviewer-1", &[Role::Reviewer], "320102");
+    let (status, _) = app
+        .get(&format!("/api/v1/cases/{id}"), Some(&reviewer))
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &reviewer,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (_, found) = app
+        .get("/api/v1/case-search?state=submitted", Some(&app.clerk()))
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    // A citizen has no staff search and no queue.
+    let me = app.citizen("citizen-e");
+    let (status, _) = app.get("/api/v1/case-search", Some(&me)).await;
+    assert_eq!(status, 403);
+    let (status, _) = app.get("/api/v1/queue", Some(&me)).await;
+    assert_eq!(status, 403);
+    app.stop().await;
+}
+
+pub async fn every_faulty_field_is_listed_at_once_and_illegal_transitions_name_the_state(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let me = app.citizen("citizen-g");
+    let body = json!({"matter_code": FOOD,
+        "applicant": {"kind": "natural_person", "name": "", "id_number": "110105194912310021"},
+        "agent": {"name": "李四", "id_number": "123"},
+        "contact_phone": "12345",
+        "form": {"shop_name": "X", "main_form": "不存在的业态", "items": []}});
+    let (status, problem) = app.post("/api/v1/cases", &me, &body).await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "applicant.id_number",
+        "applicant.name",
+        "agent.id_number",
+        "contact_phone",
+        "form.shop_name",
+        "form.main_form",
+        "form.items",
+        "form.premises",
+    ] {
+        assert!(fields.contains(&f), "{f} missing from {fields:?}");
+    }
+    let legal = json!({"matter_code": FOOD, "applicant": {"kind": "legal_person", "name": "南京某某餐饮管理有限公司", "credit_code": "91350100M000100Y44"}, "form": food_form()});
+    let (status, problem) = app.post("/api/v1/cases", &me, &legal).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("applicant.credit_code")),
+        "{problem}"
+    );
+    let (status, problem) = app.post("/api/v1/cases", &me, &json!({"matter_code": "nope", "applicant": {"kind": "natural_person", "name": "张三", "id_number": crate::helpers::ID}})).await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("matter_code"))
+    );
+
+    let created = app.submit_food("citizen-g").await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            &app.clerk(),
+            &json!({"method": "pickup"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    assert_eq!(problem["title"], "the case is submitted");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &app.clerk(),
+            &json!({"version": 7}),
+        )
+        .await;
+    assert_eq!(status, 409, "a stale version is refused");
+    app.stop().await;
+}
+
+pub async fn an_instant_matter_is_decided_on_the_spot_and_a_withdrawal_cancels(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    // 城乡居民基本养老保险参保登记 (江宁区), an instant matter, entered at the counter.
+    let clerk = app.staff("clerk-j", &[Role::WindowClerk], "320115");
+    let (_, matter) = app
+        .get("/api/v1/matters?division=320115&case_type=instant", None)
+        .await;
+    let code = matter["items"][0]["implementation_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let form = matter["items"][0]["form_schema"]["examples"][0].clone();
+    let (status, created) = app.post("/api/v1/cases", &clerk, &json!({"matter_code": code, "window_code": "W-03",
+        "applicant": {"kind": "natural_person", "name": "王五", "id_number": crate::helpers::ID}, "form": form})).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        (created["channel"].as_str(), created["window_code"].as_str()),
+        (Some("window"), Some("W-03"))
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, decided) = app
+        .post(
+            &format!("/api/v1/cases/{id}/instant-decision"),
+            &clerk,
+            &json!({"outcome": "approved", "opinion": "符合条件，当场办结"}),
+        )
+        .await;
+    assert_eq!(
+        (status, decided["state"].as_str()),
+        (200, Some("decided")),
+        "{decided}"
+    );
+    app.expect_events(routing::INTAKE_CASE_ACCEPTED, &id, 1)
+        .await;
+    app.expect_events(routing::INTAKE_CASE_DECIDED, &id, 1)
+        .await;
+
+    // A promised matter is not decided on the spot; its applicant may withdraw it.
+    let food = app.submit_food("citizen-h").await;
+    let food_id = food["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{food_id}/instant-decision"),
+            &app.clerk(),
+            &json!({"outcome": "approved", "opinion": "x"}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let (status, withdrawn) = app
+        .post(
+            &format!("/api/v1/cases/{food_id}/withdrawal"),
+            &app.citizen("citizen-h"),
+            &json!({"reason": "不再经营"}),
+        )
+        .await;
+    assert_eq!(
+        (status, withdrawn["state"].as_str()),
+        (200, Some("withdrawn")),
+        "{withdrawn}"
+    );
+    app.expect_events(routing::INTAKE_CASE_WITHDRAWN, &food_id, 1)
+        .await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{food_id}/withdrawal"),
+            &app.citizen("citizen-h"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "withdrawn once");
+    app.stop().await;
+}
