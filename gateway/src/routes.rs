@@ -58,6 +58,12 @@ pub(crate) const ROUTES: &[RouteRule] = &[
     // The public service catalogue (办事指南) and the holiday calendar are readable without login.
     rule("/api/v1/matters", Upstream::Intake, true),
     rule("/api/v1/cases", Upstream::Intake, false),
+    rule("/api/v1/drafts", Upstream::Intake, false),
+    rule("/api/v1/admin/matters", Upstream::Intake, false),
+    // Following a case by number and query password needs no login (the password is a header).
+    rule("/api/v1/lookup", Upstream::Intake, true),
+    rule("/api/v1/queue", Upstream::Intake, false),
+    rule("/api/v1/case-search", Upstream::Intake, false),
     rule("/api/v1/clocks", Upstream::Deadline, false),
     rule("/api/v1/calendar", Upstream::Deadline, true),
     rule("/api/v1/supervision", Upstream::Deadline, false),

@@ -9,10 +9,26 @@ pub const SINGLE: &str = "11320102MB1234567X4000117001";
 pub const PARALLEL: &str = "11320102MB1234567X4000117002";
 pub const DIVISION: &str = "320102";
 
+/// The form of a matter, filled from the example its schema carries (public catalog).
+pub async fn example_form(api: &Api, matter: &str) -> Value {
+    let m = api.get(&format!("/api/v1/matters/{matter}"), None).await;
+    assert_eq!(m.status, 200, "{}", m.body);
+    m.body["form_schema"]["examples"][0].clone()
+}
+
+/// An application by 张三 for `matter`.
+pub fn application(matter: &str, form: Value, id_number: &str) -> Value {
+    json!({"matter_code": matter, "applicant": {"kind": "natural_person", "name": "张三", "id_number": id_number}, "form": form})
+}
+
 /// A citizen submits and a window clerk accepts; returns the case id.
 pub async fn submit_and_accept(api: &Api, tokens: &Tokens, citizen: &str, matter: &str) -> String {
     let token = tokens.citizen(citizen);
-    let body = json!({"matter_code": matter, "applicant": {"name": "张三", "id_number": "11010519491231002X"}});
+    let body = application(
+        matter,
+        example_form(api, matter).await,
+        "11010519491231002X",
+    );
     let key = uuid::Uuid::new_v4().to_string();
     let created = api
         .post(
@@ -52,7 +68,7 @@ pub async fn submit_and_accept(api: &Api, tokens: &Tokens, citizen: &str, matter
         )
         .await;
     assert_eq!(accepted.status, 200, "{}", accepted.body);
-    assert_eq!(accepted.body["state"], "accepted");
+    assert_eq!(accepted.body["state"], "in_review");
     id
 }
 
@@ -93,6 +109,27 @@ pub async fn review_and_complete(
         assert_eq!(opinion.body["state"], "done");
     }
     let token = tokens.citizen(citizen);
+    let decided = api
+        .wait_for(
+            &format!("/api/v1/cases/{id}"),
+            Some(&token),
+            60,
+            "the decision",
+            |r| r.body["state"] == "decided",
+        )
+        .await;
+    assert_eq!(decided.body["outcome"], "approved");
+    // The licence is handed over at the window: the case is completed (办结).
+    let clerk = tokens.staff("clerk-3", &[Role::WindowClerk], DIVISION, None);
+    let handed = api
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            Some(&clerk),
+            &json!({"method": "pickup"}),
+            &[],
+        )
+        .await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
     let done = api
         .wait_for(
             &format!("/api/v1/cases/{id}"),
@@ -152,7 +189,16 @@ pub async fn refusals(api: &Api, tokens: &Tokens) {
     // A wrong check digit is named by field.
     let token = tokens.citizen("citizen-bad-input");
     let bad = api
-        .post("/api/v1/cases", Some(&token), &json!({"matter_code": SINGLE, "applicant": {"name": "李四", "id_number": "110105194912310021"}}), &[])
+        .post(
+            "/api/v1/cases",
+            Some(&token),
+            &application(
+                SINGLE,
+                example_form(api, SINGLE).await,
+                "110105194912310021",
+            ),
+            &[],
+        )
         .await;
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert_eq!(bad.body["errors"][0]["field"], "applicant.id_number");
@@ -185,7 +231,7 @@ pub async fn refusals(api: &Api, tokens: &Tokens) {
         .post(
             "/api/v1/cases",
             Some(&token),
-            &json!({"matter_code": 5, "applicant": {"name": "李四", "id_number": "x"}}),
+            &json!({"matter_code": 5, "applicant": {"kind": "natural_person", "name": "李四", "id_number": "x"}}),
             &[],
         )
         .await;
@@ -265,7 +311,16 @@ pub async fn refusals(api: &Api, tokens: &Tokens) {
     // A citizen cannot accept, and cannot see someone else's case.
     let id = {
         let r = api
-            .post("/api/v1/cases", Some(&token), &json!({"matter_code": SINGLE, "applicant": {"name": "李四", "id_number": "11010519491231002X"}}), &[])
+            .post(
+                "/api/v1/cases",
+                Some(&token),
+                &application(
+                    SINGLE,
+                    example_form(api, SINGLE).await,
+                    "11010519491231002X",
+                ),
+                &[],
+            )
             .await;
         assert_eq!(r.status, 201, "{}", r.body);
         r.body["id"].as_str().unwrap().to_owned()

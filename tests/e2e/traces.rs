@@ -65,7 +65,11 @@ async fn a_case_is_one_trace_across_the_gateway_every_service_and_the_broker() {
     let trace_hex = format!("{:032x}", uuid::Uuid::new_v4().as_u128());
     let traceparent = format!("00-{trace_hex}-00f067aa0ba902b7-01");
     let citizen = cluster.tokens.citizen("citizen-trace");
-    let body = json!({"matter_code": flow::SINGLE, "applicant": {"name": "王五", "id_number": "11010519491231002X"}});
+    let body = flow::application(
+        flow::SINGLE,
+        flow::example_form(&api, flow::SINGLE).await,
+        "11010519491231002X",
+    );
     let created = api
         .post(
             "/api/v1/cases",

@@ -124,18 +124,18 @@ pub async fn create_draft(
     intake: web::Data<Intake>,
     principal: Principal,
     req: HttpRequest,
-    body: web::Bytes,
+    body: crate::routes::support::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
     applicant_only(&principal)?;
     let key = idempotency_key(&req)?;
-    let hash = request_hash(&body);
+    let hash = request_hash(&body.0);
     if let Some(id) = replayed(&state.db, &principal.sub, "draft", key.as_deref(), &hash).await? {
         let d = drafts::find_owned(&state.db, id, &principal.sub)
             .await?
             .ok_or(IntakeError::NotFound("draft"))?;
         return Ok(HttpResponse::Ok().json(out(d)));
     }
-    let input: DraftIn = govhall_web::extract::parse(&body)?;
+    let input: DraftIn = govhall_web::extract::parse(&body.0)?;
     let (matter_id, stored) = stored_body(&state, &input).await?;
     let now = intake.now();
     let id = Uuid::now_v7();

@@ -124,3 +124,60 @@ pub fn expected_version(req: &HttpRequest, body: Option<i32>) -> Result<Option<i
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
+
+/// 415 unless the request says its body is JSON (handlers that hash the raw body for
+/// idempotency read it as bytes, so the JSON extractor's own check does not run).
+pub fn require_json(req: &HttpRequest) -> Result<(), IntakeError> {
+    let json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            let ct = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            ct == "application/json" || ct.ends_with("+json")
+        })
+        .unwrap_or(false);
+    if json {
+        return Ok(());
+    }
+    Err(IntakeError::Invalid(
+        govhall_web::Problem::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "请求体须为 JSON",
+        )
+        .with_detail("Content-Type must be application/json"),
+    ))
+}
+
+/// A JSON request body kept as bytes (to hash it for idempotency before parsing it), with
+/// the JSON extractor's problems: 415 for another media type, 413 when too large.
+pub struct JsonBytes(pub actix_web::web::Bytes);
+
+impl actix_web::FromRequest for JsonBytes {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = require_json(req);
+        let bytes = actix_web::web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            json.map_err(actix_web::Error::from)?;
+            let bytes = bytes.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    actix_web::Error::from(govhall_web::problem::payload_too_large())
+                } else {
+                    govhall_web::Problem::bad_request("unreadable_body", e.to_string()).into()
+                }
+            })?;
+            Ok(Self(bytes))
+        })
+    }
+}

@@ -435,14 +435,14 @@ pub async fn submit_case(
     principal: Principal,
     ctx: RequestContext,
     req: HttpRequest,
-    body: web::Bytes,
+    body: crate::routes::support::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
     let key = idempotency_key(&req)?;
-    let hash = request_hash(&body);
+    let hash = request_hash(&body.0);
     if let Some(id) = replayed(&state.db, &principal.sub, "case", key.as_deref(), &hash).await? {
         return replay(&state, &intake, id).await;
     }
-    let input: ApplicationIn = govhall_web::extract::parse(&body)?;
+    let input: ApplicationIn = govhall_web::extract::parse(&body.0)?;
     let checked = check(&state.db, &principal, input).await?;
     let now = intake.now();
     let id = Uuid::now_v7();

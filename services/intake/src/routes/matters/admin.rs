@@ -73,13 +73,13 @@ pub async fn create_matter(
     intake: web::Data<Intake>,
     principal: Principal,
     req: HttpRequest,
-    body: web::Bytes,
+    body: crate::routes::support::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
-    let spec = parse_spec(&body)?;
+    let spec = parse_spec(&body.0)?;
     authorize(&principal, &spec.division_code)?;
     checked(&spec)?;
     let key = idempotency_key(&req)?;
-    let hash = request_hash(&body);
+    let hash = request_hash(&body.0);
     if let Some(id) = replayed(&state.db, &principal.sub, "matter", key.as_deref(), &hash).await? {
         let row = matters::find(&state.db, id)
             .await?
@@ -160,9 +160,9 @@ pub async fn update_matter(
     principal: Principal,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Bytes,
+    body: crate::routes::support::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
-    let spec = parse_spec(&body)?;
+    let spec = parse_spec(&body.0)?;
     let row = matters::find(&state.db, *id)
         .await?
         .ok_or(IntakeError::NotFound("matter"))?;
