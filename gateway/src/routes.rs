@@ -64,6 +64,11 @@ pub(crate) const ROUTES: &[RouteRule] = &[
     rule("/api/v1/lookup", Upstream::Intake, true),
     rule("/api/v1/queue", Upstream::Intake, false),
     rule("/api/v1/case-search", Upstream::Intake, false),
+    rule("/api/v1/uploads", Upstream::Intake, false),
+    rule("/api/v1/materials", Upstream::Intake, false),
+    // Rating statistics are published (好差评 results are public); rating itself is a POST.
+    rule("/api/v1/ratings", Upstream::Intake, true),
+    rule("/api/v1/rectifications", Upstream::Intake, false),
     rule("/api/v1/clocks", Upstream::Deadline, false),
     rule("/api/v1/calendar", Upstream::Deadline, true),
     rule("/api/v1/supervision", Upstream::Deadline, false),

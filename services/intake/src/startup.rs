@@ -59,11 +59,20 @@ pub type AppState = govhall_runtime::AppState;
         routes::cases::lifecycle::confirm_delivery,
         routes::cases::lifecycle::withdraw_case,
         routes::cases::lifecycle::terminate_case,
+        routes::ratings::rate_case,
+        routes::ratings::rating_stats,
+        routes::ratings::list_rectifications,
+        routes::ratings::close_rectification,
+        routes::materials::upload_material,
+        routes::materials::list_materials,
+        routes::materials::download_material,
     ),
     tags(
         (name = "cases", description = "办件: applications and their life cycle"),
         (name = "pre-review", description = "窗口预审: acceptance, refusal, one-time supplement notices, 容缺, 即办件"),
         (name = "drafts", description = "草稿: applications saved before submission"),
+        (name = "materials", description = "申请材料: files for the required materials"),
+        (name = "ratings", description = "好差评: ratings, statistics and rectifications"),
         (name = "matters", description = "事项: the catalog (public) and its administration")
     )
 )]

@@ -3,7 +3,9 @@
 pub mod cases;
 pub mod drafts;
 pub mod error;
+pub mod materials;
 pub mod matters;
+pub mod ratings;
 pub mod support;
 
 pub use error::IntakeError;
@@ -86,6 +88,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/cases/{id}/termination", web::post().to(l::terminate_case))
             .route("/lookup/{number}", web::get().to(v::lookup_case))
             .route("/queue", web::get().to(v::list_pre_review_queue))
-            .route("/case-search", web::get().to(v::search_cases)),
+            .route("/case-search", web::get().to(v::search_cases))
+            .route("/cases/{id}/rating", web::post().to(ratings::rate_case))
+            .route("/ratings/stats", web::get().to(ratings::rating_stats))
+            .route(
+                "/rectifications",
+                web::get().to(ratings::list_rectifications),
+            )
+            .route(
+                "/rectifications/{id}/closure",
+                web::post().to(ratings::close_rectification),
+            )
+            .route("/uploads/{id}", web::post().to(materials::upload_material))
+            .route("/uploads/{id}", web::get().to(materials::list_materials))
+            .route(
+                "/materials/{id}",
+                web::get().to(materials::download_material),
+            ),
     );
 }

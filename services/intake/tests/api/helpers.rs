@@ -337,3 +337,80 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// Uploads `bytes` as the multipart field `file` for material `code` of a draft or case.
+    pub async fn upload(
+        &self,
+        owner: &str,
+        code: &str,
+        principal: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> (u16, Value) {
+        let boundary = "govhall-test-boundary-7MA4YWxk";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"申请书.pdf\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut res = self
+            .client
+            .post(format!("{}/api/v1/uploads/{owner}?code={code}", self.base))
+            .insert_header(("x-govhall-principal", principal))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .send_body(body)
+            .await
+            .unwrap();
+        let bytes = res.body().await.unwrap();
+        (
+            res.status().as_u16(),
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Takes the food licence of `citizen` from submission to completion; returns its id.
+    pub async fn completed_food_case(&self, citizen: &str) -> String {
+        use govhall_contracts::events::{Outcome, approval::ReviewConcluded};
+        let created = self.submit_food(citizen).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/cases/{id}/acceptance"),
+                &self.clerk(),
+                &serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let case_id: uuid::Uuid = id.parse().unwrap();
+        let concluded = ReviewConcluded {
+            review_id: uuid::Uuid::now_v7(),
+            case_id,
+            outcome: Outcome::Approved,
+            opinions: vec![],
+            concluded_at: at("2026-11-05T10:00:00+08:00"),
+        };
+        self.publish(&concluded, case_id, "approval").await;
+        self.case_when(&id, &self.citizen(citizen), "the decision", |c| {
+            c["state"] == "decided"
+        })
+        .await;
+        let (status, body) = self
+            .post(
+                &format!("/api/v1/cases/{id}/delivery"),
+                &self.clerk(),
+                &serde_json::json!({"method": "electronic"}),
+            )
+            .await;
+        assert_eq!(
+            (status, body["state"].as_str()),
+            (200, Some("completed")),
+            "{body}"
+        );
+        id
+    }
+}

@@ -5,6 +5,7 @@
 mod cases;
 mod catalog;
 mod helpers;
+mod ratings;
 
 /// Runs each listed scenario on both backends.
 macro_rules! on_both_backends {
@@ -30,6 +31,11 @@ mod scenarios {
         citizens_and_clerks_see_and_change_only_what_is_theirs,
         every_faulty_field_is_listed_at_once_and_illegal_transitions_name_the_state,
         an_instant_matter_is_decided_on_the_spot_and_a_withdrawal_cancels,
+    );
+
+    on_both_backends!(ratings:
+        an_ended_case_is_rated_once_and_a_bad_rating_opens_a_rectification,
+        materials_are_checked_stored_listed_and_read_only_by_those_who_may,
     );
 
     on_both_backends!(catalog:
