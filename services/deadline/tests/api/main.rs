@@ -5,6 +5,7 @@
 mod calendar;
 mod clocks;
 mod helpers;
+mod intake_events;
 mod supervision;
 
 /// Runs each listed scenario on both backends.
@@ -36,6 +37,11 @@ mod scenarios {
         two_replicas_fire_each_step_once_and_share_the_messages,
         a_concluded_review_stops_only_its_own_task_clocks,
         a_department_that_answered_stops_its_task_clock_before_the_review_concludes,
+    );
+
+    on_both_backends!(intake_events:
+        a_supplement_restarts_the_acceptance_clock_and_an_unkept_commitment_expires,
+        a_special_procedure_pauses_the_case_and_a_bad_rating_gets_its_own_clock,
     );
 
     on_both_backends!(supervision:

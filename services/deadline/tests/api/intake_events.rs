@@ -1,0 +1,232 @@
+//! Clocks driven by the single window's newer events: a supplement restarts the acceptance
+//! clock, 容缺 commitments, special procedures, termination and rectifications.
+
+use chrono::Utc;
+use govhall_contracts::{
+    events::{
+        LimitUnit, TimeLimit,
+        intake::{
+            CaseAccepted, CaseCompleted, CaseRated, CaseResumed, CaseSupplementRequested,
+            CaseSupplemented, CaseSuspended, CaseTerminated, Commitment, HandlingPlan, JoinRule,
+            RectificationClosed,
+        },
+    },
+    routing,
+};
+use uuid::Uuid;
+
+use crate::{
+    clocks::submit,
+    helpers::{Backend, TestApp, at},
+};
+
+fn wd(value: u32) -> TimeLimit {
+    TimeLimit {
+        value,
+        unit: LimitUnit::WorkingDays,
+    }
+}
+
+fn plan() -> HandlingPlan {
+    HandlingPlan {
+        matter_version: 1,
+        kind: Default::default(),
+        stages: vec![],
+        departments: vec![],
+        join_rule: JoinRule::All,
+        time_limit: wd(10),
+        statutory_limit: None,
+        warning_ladder: None,
+    }
+}
+
+pub async fn a_supplement_restarts_the_acceptance_clock_and_an_unkept_commitment_expires(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    app.clocks_when(case_id, "the acceptance clock", |c| !c.is_empty())
+        .await;
+    app.publish(
+        &CaseSupplementRequested {
+            case_id,
+            items: vec!["申请书未签字".into()],
+            requested_at: at("2026-11-03T10:00:00+08:00"),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    app.clocks_when(case_id, "the pause", |c| {
+        c.iter().any(|c| c["state"] == "paused")
+    })
+    .await;
+    // Supplemented on Thu 12 Nov: five fresh working days (13, 16–19 Nov), not the four left.
+    app.publish(
+        &CaseSupplemented {
+            case_id,
+            commitment: false,
+            supplemented_at: at("2026-11-12T14:00:00+08:00"),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    let clocks = app
+        .clocks_when(case_id, "the restart", |c| {
+            c.iter().filter(|c| c["kind"] == "acceptance").count() == 2
+        })
+        .await;
+    let states: Vec<(&str, &str)> = clocks
+        .iter()
+        .map(|c| (c["state"].as_str().unwrap(), c["due_at"].as_str().unwrap()))
+        .collect();
+    assert!(
+        states.contains(&("running", "2026-11-20T00:00:00+08:00")),
+        "{states:?}"
+    );
+    assert!(states.iter().any(|(s, _)| *s == "stopped"), "{states:?}");
+
+    // Accepted on Fri 13 Nov with a material missing against 5 working days (16–20 Nov).
+    let accepted = CaseAccepted {
+        case_id,
+        case_number: "n".into(),
+        accepted_at: at("2026-11-13T10:00:00+08:00"),
+        plan: plan(),
+        deemed: false,
+        commitment: Some(Commitment {
+            missing_materials: vec!["营业执照".into()],
+            limit: wd(5),
+        }),
+    };
+    app.publish(&accepted, case_id, "intake").await;
+    let clocks = app
+        .clocks_when(case_id, "the commitment clock", |c| {
+            c.iter().any(|c| c["kind"] == "commitment")
+        })
+        .await;
+    let commitment = clocks.iter().find(|c| c["kind"] == "commitment").unwrap();
+    assert_eq!(commitment["due_at"], "2026-11-21T00:00:00+08:00");
+    app.clock
+        .set(at("2026-11-21T00:00:01+08:00").with_timezone(&Utc));
+    let expired = app
+        .expect_events(routing::DEADLINE_CLOCK_EXPIRED, case_id, 1)
+        .await;
+    assert_eq!(expired[0].payload["kind"], "commitment");
+}
+
+pub async fn a_special_procedure_pauses_the_case_and_a_bad_rating_gets_its_own_clock(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    let accepted = CaseAccepted {
+        case_id,
+        case_number: "n".into(),
+        accepted_at: at("2026-11-02T10:00:00+08:00"),
+        plan: plan(),
+        deemed: false,
+        commitment: None,
+    };
+    app.publish(&accepted, case_id, "intake").await;
+    app.clocks_when(case_id, "the processing clock", |c| {
+        c.iter().any(|c| c["kind"] == "processing")
+    })
+    .await;
+    let suspended = CaseSuspended {
+        case_id,
+        procedure: "expert_review".into(),
+        legal_basis: "《中华人民共和国行政许可法》第四十五条".into(),
+        suspended_at: at("2026-11-03T10:00:00+08:00"),
+    };
+    app.publish(&suspended, case_id, "intake").await;
+    let clocks = app
+        .clocks_when(case_id, "the suspension", |c| {
+            c.iter()
+                .any(|c| c["kind"] == "processing" && c["state"] == "paused")
+        })
+        .await;
+    assert_eq!(
+        clocks.iter().find(|c| c["kind"] == "processing").unwrap()["pause_reason"],
+        "expert_review"
+    );
+    app.publish(
+        &CaseResumed {
+            case_id,
+            resumed_at: at("2026-11-05T10:00:00+08:00"),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    app.clocks_when(case_id, "the resumption", |c| {
+        c.iter()
+            .any(|c| c["kind"] == "processing" && c["state"] == "running")
+    })
+    .await;
+    app.publish(
+        &CaseCompleted {
+            case_id,
+            completed_at: at("2026-11-06T10:00:00+08:00"),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    app.clocks_when(case_id, "completion", |c| {
+        c.iter().all(|c| c["state"] == "stopped")
+    })
+    .await;
+
+    // A bad rating after completion: the department's rectification clock runs regardless.
+    let rating_id = Uuid::now_v7();
+    let rated = CaseRated {
+        case_id,
+        rating_id,
+        score: 1,
+        matter_code: "M".into(),
+        department_code: "320102-SCJGJ".into(),
+        rectification_limit: Some(wd(15)),
+        rated_at: at("2026-11-06T12:00:00+08:00"),
+    };
+    app.publish(&rated, case_id, "intake").await;
+    app.clocks_when(case_id, "the rectification clock", |c| {
+        c.iter()
+            .any(|c| c["kind"] == "rectification" && c["state"] == "running")
+    })
+    .await;
+    app.publish(
+        &RectificationClosed {
+            case_id,
+            rating_id,
+            closed_at: at("2026-11-10T10:00:00+08:00"),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    app.clocks_when(case_id, "the rectification to stop", |c| {
+        c.iter()
+            .any(|c| c["kind"] == "rectification" && c["state"] == "stopped")
+    })
+    .await;
+
+    // A terminated case stops its clocks.
+    let other = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    app.clocks_when(other, "the acceptance clock", |c| !c.is_empty())
+        .await;
+    app.publish(
+        &CaseTerminated {
+            case_id: other,
+            reason: "r".into(),
+            terminated_at: at("2026-11-03T09:00:00+08:00"),
+        },
+        other,
+        "intake",
+    )
+    .await;
+    app.clocks_when(other, "the termination", |c| {
+        c.iter().all(|c| c["state"] == "stopped")
+    })
+    .await;
+}
