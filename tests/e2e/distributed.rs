@@ -101,6 +101,9 @@ async fn a_case_goes_through_every_service_as_separate_processes_on_postgres_and
     flow::review_and_complete(&api, &cluster.tokens, "citizen-d1", &id, &["320102-SCJGJ"]).await;
     flow::refusals(&api, &cluster.tokens).await;
     flow::calendar_queries(&api).await;
+    flow::draft_to_rating(&api, &cluster.tokens, "citizen-d3").await;
+    flow::supplement_and_tolerated_acceptance(&api, &cluster.tokens, "citizen-d4").await;
+    deemed_acceptance(&cluster, &api).await;
     // Each service reports its database and broker ready.
     let client = awc::Client::default();
     for proc in &cluster.procs {
@@ -210,4 +213,96 @@ async fn a_service_whose_database_is_gone_reports_not_ready_with_a_problem() {
             .as_u16(),
         200
     );
+}
+
+/// Five working days cannot pass in a test: the deadline service's expiry event is
+/// published on the real broker as that service would, and the real intake, deadline and
+/// approval processes take it from there.
+async fn deemed_acceptance(cluster: &Cluster, api: &Api) {
+    use govhall_bus::{Bus, RabbitBus, Topology};
+    use govhall_contracts::{
+        Envelope,
+        envelope::Origin,
+        events::deadline::{ClockExpired, ClockKind},
+    };
+    let token = cluster.tokens.citizen("citizen-d5");
+    let created = api
+        .post(
+            "/api/v1/cases",
+            Some(&token),
+            &flow::application(
+                flow::SINGLE,
+                flow::example_form(api, flow::SINGLE).await,
+                "11010519491231002X",
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id: uuid::Uuid = created.body["id"].as_str().unwrap().parse().unwrap();
+    let prefix = cluster
+        .env
+        .iter()
+        .find(|(k, _)| k == "GOVHALL_BUS__PREFIX")
+        .unwrap()
+        .1
+        .clone();
+    let bus = RabbitBus::new(
+        govhall_test_support::amqp_url(),
+        Topology {
+            prefix,
+            delivery_limit: 5,
+            queue_expires_ms: Some(60_000),
+        },
+    );
+    let expired = ClockExpired {
+        clock_id: uuid::Uuid::now_v7(),
+        case_id: id,
+        kind: ClockKind::Acceptance,
+        due_at: chrono::Utc::now().fixed_offset(),
+    };
+    let origin = Origin {
+        producer: "deadline",
+        correlation_id: id,
+        causation_id: None,
+        traceparent: None,
+        division_code: flow::DIVISION.into(),
+    };
+    for result in bus
+        .publish(&[Envelope::wrap(&expired, origin).unwrap()])
+        .await
+    {
+        result.unwrap();
+    }
+    let deemed = api
+        .wait_for(
+            &format!("/api/v1/cases/{id}"),
+            Some(&token),
+            60,
+            "the deemed acceptance",
+            |r| r.body["state"] == "in_review",
+        )
+        .await;
+    assert_eq!(deemed.body["deemed"], true);
+    assert_eq!(deemed.body["accepted_at"], created.body["received_at"]);
+    // The deadline service starts the processing clock from the day of receipt.
+    let clerk = cluster.tokens.staff(
+        "clerk-d",
+        &[govhall_web::Role::WindowClerk],
+        flow::DIVISION,
+        None,
+    );
+    api.wait_for(
+        &format!("/api/v1/clocks?case_id={id}"),
+        Some(&clerk),
+        60,
+        "the processing clock",
+        |r| {
+            r.body["items"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|c| c["kind"] == "processing" && c["state"] == "running")
+            })
+        },
+    )
+    .await;
 }

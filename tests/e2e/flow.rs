@@ -447,3 +447,198 @@ pub async fn calendar_queries(api: &Api) {
         (400, Some("bad_query"))
     );
 }
+
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// A citizen drafts an application, attaches a material, submits; a clerk accepts; the
+/// department approves; the licence is handed over; the citizen rates the service.
+pub async fn draft_to_rating(api: &Api, tokens: &Tokens, citizen: &str) {
+    let token = tokens.citizen(citizen);
+    let application = application(
+        SINGLE,
+        example_form(api, SINGLE).await,
+        "11010519491231002X",
+    );
+    let draft = api
+        .post(
+            "/api/v1/drafts",
+            Some(&token),
+            &json!({"matter_code": SINGLE, "application": application}),
+            &[],
+        )
+        .await;
+    assert_eq!(draft.status, 201, "{}", draft.body);
+    let id = draft.body["id"].as_str().unwrap().to_owned();
+    let boundary = "e2e-boundary-5b1d";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"application.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(PDF);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let uploaded = api
+        .post_raw(
+            &format!("/api/v1/uploads/{id}?code=M1"),
+            Some(&token),
+            &format!("multipart/form-data; boundary={boundary}"),
+            body,
+        )
+        .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let submitted = api
+        .post(
+            &format!("/api/v1/drafts/{id}/submission"),
+            Some(&token),
+            &json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.body);
+    let number = submitted.body["case_number"].as_str().unwrap().to_owned();
+    let password = submitted.body["query_password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let clerk = tokens.staff("clerk-7", &[Role::WindowClerk], DIVISION, None);
+    let accepted = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&clerk),
+            &json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    review_and_complete(api, tokens, citizen, &id, &["320102-SCJGJ"]).await;
+    let receipt = api
+        .get(&format!("/api/v1/cases/{id}/receipt"), Some(&token))
+        .await;
+    assert_eq!(receipt.status, 200, "{}", receipt.body);
+    assert!(
+        receipt.body["due_at"].is_string(),
+        "the receipt shows the due date the deadline service counted"
+    );
+    let rated = api
+        .post(
+            &format!("/api/v1/cases/{id}/rating"),
+            Some(&token),
+            &json!({"score": 4, "comment": "一次办成"}),
+            &[],
+        )
+        .await;
+    assert_eq!(rated.status, 201, "{}", rated.body);
+    let stats = api.get("/api/v1/ratings/stats?by=matter", None).await;
+    assert_eq!(stats.status, 200, "{}", stats.body);
+    assert!(
+        stats
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["key"] == SINGLE && r["ratings"].as_i64() >= Some(1))
+    );
+    // Anyone with number and password follows it, without logging in.
+    let followed = api
+        .client_get_with(
+            &format!("/api/v1/lookup/{number}"),
+            &[("X-Query-Password", &password)],
+        )
+        .await;
+    assert_eq!(
+        (followed.status, followed.body["state"].as_str()),
+        (200, Some("completed")),
+        "{}",
+        followed.body
+    );
+}
+
+/// A one-time supplement notice, its supplement, and a 容缺 acceptance whose commitment due
+/// date the deadline service counts; the commitment is kept.
+pub async fn supplement_and_tolerated_acceptance(api: &Api, tokens: &Tokens, citizen: &str) {
+    let token = tokens.citizen(citizen);
+    let created = api
+        .post(
+            "/api/v1/cases",
+            Some(&token),
+            &application(
+                SINGLE,
+                example_form(api, SINGLE).await,
+                "11010519491231002X",
+            ),
+            &[],
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let clerk = tokens.staff("clerk-6", &[Role::WindowClerk], DIVISION, None);
+    let notice = api
+        .post(
+            &format!("/api/v1/cases/{id}/supplement-notice"),
+            Some(&clerk),
+            &json!({"items": [{"material_code": "M1", "problem": "申请书未签字"}, {"material_code": "M3", "problem": "缺少经营布局图"}]}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (notice.status, notice.body["state"].as_str()),
+        (200, Some("supplement_requested")),
+        "{}",
+        notice.body
+    );
+    let supplemented = api
+        .post(
+            &format!("/api/v1/cases/{id}/supplement"),
+            Some(&token),
+            &json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (supplemented.status, supplemented.body["state"].as_str()),
+        (200, Some("submitted")),
+        "{}",
+        supplemented.body
+    );
+    let accepted = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&clerk),
+            &json!({"tolerated_materials": ["M2"], "commitment_days": 5}),
+            &[],
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    let counted = api
+        .wait_for(
+            &format!("/api/v1/cases/{id}"),
+            Some(&token),
+            60,
+            "the commitment due date",
+            |r| r.body["commitment_due_at"].is_string() && r.body["due_at"].is_string(),
+        )
+        .await;
+    assert_eq!(counted.body["state"], "in_review");
+    let kept = api
+        .post(
+            &format!("/api/v1/cases/{id}/commitment-fulfilment"),
+            Some(&clerk),
+            &json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(kept.status, 200, "{}", kept.body);
+    assert!(kept.body["commitment"].is_null());
+    api.wait_for(
+        &format!("/api/v1/clocks?case_id={id}"),
+        Some(&clerk),
+        60,
+        "the commitment clock to stop",
+        |r| {
+            r.body["items"].as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|c| c["kind"] == "commitment" && c["state"] == "stopped")
+            })
+        },
+    )
+    .await;
+}

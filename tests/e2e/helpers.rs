@@ -179,6 +179,15 @@ impl Api {
         Self::reply(req.send_json(body).await.unwrap()).await
     }
 
+    /// A GET with extra headers and no token.
+    pub async fn client_get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.client.get(format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        Self::reply(req.send().await.unwrap()).await
+    }
+
     pub async fn post_raw(
         &self,
         path: &str,

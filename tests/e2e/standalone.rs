@@ -82,3 +82,12 @@ async fn a_case_survives_a_restart_of_the_standalone_process() {
     let api = Api::new(&proc.url);
     flow::review_and_complete(&api, &tokens, "citizen-3", &id, &["320102-SCJGJ"]).await;
 }
+
+#[actix_web::test]
+async fn a_case_goes_from_draft_to_rating_and_another_through_a_supplement_and_a_tolerated_acceptance_in_standalone_mode()
+ {
+    let (proc, tokens, _dir) = start().await;
+    let api = Api::new(&proc.url);
+    flow::draft_to_rating(&api, &tokens, "citizen-5").await;
+    flow::supplement_and_tolerated_acceptance(&api, &tokens, "citizen-6").await;
+}
