@@ -684,3 +684,212 @@ pub async fn an_instant_matter_is_decided_on_the_spot_and_a_withdrawal_cancels(b
     assert_eq!(status, 409, "withdrawn once");
     app.stop().await;
 }
+
+pub async fn refusals_special_procedures_couriers_terminations_and_colours_each_take_their_path(
+    backend: Backend,
+) {
+    use govhall_contracts::events::deadline::{ClockOverdue, ClockWarned, WarningLevel};
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let clerk = app.clerk();
+    // 不予受理: reason and legal basis, as a notice; the applicant may still rate it.
+    let refused = app.submit_food("citizen-p").await;
+    let refused_id = refused["id"].as_str().unwrap().to_owned();
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/cases/{refused_id}/rejection"),
+            &clerk,
+            &json!({"reason": "", "legal_basis": ""}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["errors"].as_array().map(Vec::len)),
+        (422, Some(2))
+    );
+    let (status, rejected) = app
+        .post(&format!("/api/v1/cases/{refused_id}/rejection"), &clerk, &json!({"reason": "不属于本机关职权范围", "legal_basis": "《中华人民共和国行政许可法》第三十二条"}))
+        .await;
+    assert_eq!(
+        (status, rejected["state"].as_str()),
+        (200, Some("rejected")),
+        "{rejected}"
+    );
+    app.expect_events(routing::INTAKE_CASE_REJECTED, &refused_id, 1)
+        .await;
+    let (_, detail) = app
+        .get(
+            &format!("/api/v1/cases/{refused_id}"),
+            Some(&app.citizen("citizen-p")),
+        )
+        .await;
+    let notice = detail["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "rejection")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        notice["body"]["legal_basis"],
+        "《中华人民共和国行政许可法》第三十二条"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{refused_id}/rating"),
+            &app.citizen("citizen-p"),
+            &json!({"score": 3}),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // A special procedure suspends the case; a warning and an overdue clock colour it.
+    let created = app.submit_food("citizen-q").await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let me = app.citizen("citizen-q");
+    app.post(
+        &format!("/api/v1/cases/{id}/acceptance"),
+        &clerk,
+        &json!({}),
+    )
+    .await;
+    let reviewer = app.staff("reviewer-q", &[Role::Reviewer], "320102");
+    let (status, suspended) = app
+        .post(&format!("/api/v1/cases/{id}/suspension"), &reviewer, &json!({"procedure": "expert_review", "legal_basis": "《中华人民共和国行政许可法》第四十五条"}))
+        .await;
+    assert_eq!(
+        (status, suspended["state"].as_str()),
+        (200, Some("suspended")),
+        "{suspended}"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/suspension"),
+            &me,
+            &json!({"procedure": "hearing", "legal_basis": "x"}),
+        )
+        .await;
+    assert_eq!(status, 403, "an applicant starts no special procedure");
+    let (status, resumed) = app
+        .post(
+            &format!("/api/v1/cases/{id}/resumption"),
+            &reviewer,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, resumed["state"].as_str()),
+        (200, Some("in_review")),
+        "{resumed}"
+    );
+    app.expect_events(routing::INTAKE_CASE_SUSPENDED, &id, 1)
+        .await;
+    app.expect_events(routing::INTAKE_CASE_RESUMED, &id, 1)
+        .await;
+    assert_eq!(resumed["status_colour"], "green");
+    let case_id: Uuid = id.parse().unwrap();
+    let due = at("2026-11-17T00:00:00+08:00");
+    app.publish(
+        &ClockWarned {
+            clock_id: Uuid::now_v7(),
+            case_id,
+            kind: ClockKind::Processing,
+            department_code: None,
+            level: WarningLevel::Yellow,
+            due_at: due,
+        },
+        case_id,
+        "deadline",
+    )
+    .await;
+    app.case_when(&id, &me, "the yellow light", |c| {
+        c["status_colour"] == "yellow"
+    })
+    .await;
+    app.publish(
+        &ClockOverdue {
+            clock_id: Uuid::now_v7(),
+            case_id,
+            kind: ClockKind::Processing,
+            department_code: None,
+            due_at: due,
+        },
+        case_id,
+        "deadline",
+    )
+    .await;
+    app.case_when(&id, &me, "the red light", |c| c["status_colour"] == "red")
+        .await;
+
+    // Decided, sent by courier (a tracking number is required), then received.
+    let concluded = ReviewConcluded {
+        review_id: Uuid::now_v7(),
+        case_id,
+        outcome: Outcome::Denied,
+        opinions: vec![],
+        concluded_at: at("2026-11-05T10:00:00+08:00"),
+    };
+    app.publish(&concluded, case_id, "approval").await;
+    app.case_when(&id, &me, "the decision", |c| c["state"] == "decided")
+        .await;
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            &clerk,
+            &json!({"method": "courier"}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, sent) = app
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            &clerk,
+            &json!({"method": "courier", "courier": "EMS", "tracking_number": "1187654321098"}),
+        )
+        .await;
+    assert_eq!(
+        (status, sent["state"].as_str()),
+        (200, Some("delivering")),
+        "{sent}"
+    );
+    let (status, received) = app
+        .post(
+            &format!("/api/v1/cases/{id}/delivery-confirmation"),
+            &me,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            received["state"].as_str(),
+            received["outcome"].as_str()
+        ),
+        (200, Some("completed"), Some("denied"))
+    );
+
+    // Staff terminate a case with a reason; the applicant gets a notice.
+    let other = app.submit_food("citizen-s").await;
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{other_id}/termination"),
+            &clerk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, ended) = app
+        .post(
+            &format!("/api/v1/cases/{other_id}/termination"),
+            &clerk,
+            &json!({"reason": "申请人死亡，无继承人继续申请"}),
+        )
+        .await;
+    assert_eq!(
+        (status, ended["state"].as_str()),
+        (200, Some("terminated")),
+        "{ended}"
+    );
+    app.expect_events(routing::INTAKE_CASE_TERMINATED, &other_id, 1)
+        .await;
+    app.stop().await;
+}

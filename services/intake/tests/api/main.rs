@@ -31,6 +31,7 @@ mod scenarios {
         citizens_and_clerks_see_and_change_only_what_is_theirs,
         every_faulty_field_is_listed_at_once_and_illegal_transitions_name_the_state,
         an_instant_matter_is_decided_on_the_spot_and_a_withdrawal_cancels,
+        refusals_special_procedures_couriers_terminations_and_colours_each_take_their_path,
     );
 
     on_both_backends!(ratings:
