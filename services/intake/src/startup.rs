@@ -150,7 +150,7 @@ pub async fn seed_catalog(db: &DatabaseConnection, clock: &dyn Clock) -> anyhow:
     }
     let now = clock.now().fixed_offset();
     for spec in seed::catalog()? {
-        matters::ActiveModel {
+        let inserted = matters::ActiveModel {
             id: Set(Uuid::now_v7()),
             implementation_code: Set(spec.implementation_code.clone()),
             version: Set(1),
@@ -169,7 +169,17 @@ pub async fn seed_catalog(db: &DatabaseConnection, clock: &dyn Clock) -> anyhow:
             retired_at: Set(None),
         }
         .insert(db)
-        .await?;
+        .await;
+        match inserted {
+            Ok(_) => {}
+            // Another replica seeding at the same moment got there first.
+            Err(e)
+                if matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     tracing::info!("seed catalog published");
     Ok(())

@@ -279,6 +279,7 @@ pub async fn delete_draft(
     params(("id" = Uuid, Path, description = "Draft id")),
     responses(
         (status = 201, description = "Submitted", body = SubmittedOut),
+        (status = 200, description = "Replayed: the draft was already submitted as this case", body = SubmittedOut),
         (status = 404, description = "No such draft of the caller's (a submitted draft is gone: read the case)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Every faulty field at once", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -289,9 +290,18 @@ pub async fn submit_draft(
     ctx: RequestContext,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, IntakeError> {
-    let d = drafts::find_owned(&state.db, *id, &principal.sub)
-        .await?
-        .ok_or(IntakeError::NotFound("draft"))?;
+    let Some(d) = drafts::find_owned(&state.db, *id, &principal.sub).await? else {
+        // A retried submission: the draft already became this case.
+        return match crate::store::cases::find(&state.db, *id).await? {
+            Some(case) if super::cases::is_owner(&principal, &case) => Ok(HttpResponse::Ok()
+                .insert_header(("Idempotent-Replayed", "true"))
+                .json(SubmittedOut {
+                    case: super::cases::CaseOut::of(case, intake.now()),
+                    query_password: None,
+                })),
+            _ => Err(IntakeError::NotFound("draft")),
+        };
+    };
     let mut application = d
         .body
         .get("application")

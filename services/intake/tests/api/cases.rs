@@ -84,6 +84,18 @@ pub async fn a_draft_becomes_a_case_that_is_accepted_decided_delivered_and_follo
         "{number}"
     );
     let password = created["query_password"].as_str().unwrap().to_owned();
+    let (status, again) = app
+        .post(
+            &format!("/api/v1/drafts/{draft_id}/submission"),
+            &me,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["id"].as_str()),
+        (200, Some(draft_id.as_str())),
+        "a retried submission replays the case"
+    );
     let (_, drafts) = app.get("/api/v1/drafts", Some(&me)).await;
     assert_eq!(drafts.as_array().unwrap().len(), 0, "the draft is gone");
 

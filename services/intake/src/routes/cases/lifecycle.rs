@@ -311,6 +311,7 @@ pub async fn confirm_delivery(
 
 /// A withdrawal or a termination, with its reason.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "申请人主动撤回", "version": 2}))]
 pub struct ReasonIn {
     /// Why.
     #[serde(default)]

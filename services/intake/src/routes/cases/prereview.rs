@@ -382,6 +382,7 @@ pub async fn request_supplement(
 
 /// The applicant's supplement.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"note": "已补充签字的申请书", "version": 2}))]
 pub struct SupplementIn {
     /// Corrected form fields (replace the old ones; checked against the matter's schema).
     #[serde(default)]
@@ -464,6 +465,7 @@ pub async fn supplement_case(
 
 /// A bare change request: only the version seen.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"version": 3}))]
 pub struct VersionIn {
     /// The version the caller saw.
     #[serde(default)]
