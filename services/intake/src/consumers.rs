@@ -21,7 +21,7 @@ use govhall_contracts::{
             ClockStarted, ClockWarned, WarningLevel,
         },
         intake::{CaseAccepted, CaseDecided, CaseTerminated},
-        joint::RoutePlanned,
+        joint::{ResultReturned, RoutePlanned},
     },
 };
 use govhall_runtime::clock::Clock;
@@ -116,6 +116,8 @@ impl Handler for IntakeConsumer {
                 ClockKind::Commitment => step.commitment_broken(e.case_id).await?,
                 _ => {}
             }
+        } else if message.is::<ResultReturned>() {
+            step.result_returned(message.decode()?).await?;
         } else if message.is::<RoutePlanned>() {
             let e: RoutePlanned = message.decode()?;
             if cases::find(&txn, e.case_id).await?.is_some() {
@@ -184,6 +186,32 @@ impl Step<'_> {
         let Some(case) = cases::find(self.txn, e.case_id).await? else {
             anyhow::bail!("review concluded for an unknown case");
         };
+        // In a cross-level chain the accepting level only reviews first (初审); the deciding
+        // level's result comes back through joint handling.
+        let cross_level = case
+            .plan
+            .as_ref()
+            .and_then(|p| p.get("kind"))
+            .and_then(|k| k.as_str())
+            == Some("cross_level");
+        if cross_level {
+            let word = if e.outcome == Outcome::Approved {
+                "同意"
+            } else {
+                "不同意"
+            };
+            timeline::record(
+                self.txn,
+                case.id,
+                self.now,
+                "initial_review",
+                "system",
+                format!("初审完成（{word}），报上级审查决定"),
+                None,
+            )
+            .await?;
+            return Ok(());
+        }
         let word = match e.outcome {
             Outcome::Approved => "approved",
             Outcome::Denied => "denied",
@@ -220,6 +248,55 @@ impl Step<'_> {
                     case_id: case.id,
                     outcome: e.outcome,
                     decided_at: e.concluded_at,
+                },
+                self.origin(),
+            )?);
+        }
+        Ok(())
+    }
+
+    /// The deciding level returned its result: the case is decided.
+    async fn result_returned(&mut self, e: ResultReturned) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, e.case_id).await? else {
+            anyhow::bail!("result returned for an unknown case");
+        };
+        let word = match e.outcome {
+            Outcome::Approved => "approved",
+            Outcome::Denied => "denied",
+        };
+        let decision =
+            json!({"decided_by_division": e.decided_by_division, "opinions": e.opinions});
+        let changed = self
+            .transition(
+                &case,
+                Action::Decide,
+                vec![
+                    (cases::Column::Outcome, Expr::value(word)),
+                    (cases::Column::DecidedAt, Expr::value(e.returned_at)),
+                    (cases::Column::Decision, Expr::value(decision)),
+                    (
+                        cases::Column::Suspension,
+                        Expr::value(Option::<serde_json::Value>::None),
+                    ),
+                ],
+                "decided",
+                format!(
+                    "上级（{}）审查决定：{}",
+                    e.decided_by_division,
+                    if e.outcome == Outcome::Approved {
+                        "准予许可"
+                    } else {
+                        "不予许可"
+                    }
+                ),
+            )
+            .await?;
+        if changed {
+            self.out.push(Envelope::wrap(
+                &CaseDecided {
+                    case_id: case.id,
+                    outcome: e.outcome,
+                    decided_at: e.returned_at,
                 },
                 self.origin(),
             )?);

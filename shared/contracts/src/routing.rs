@@ -56,6 +56,8 @@ pub const APPROVAL_TASK_CLOSED: &str = "approval.task.closed";
 pub const APPROVAL_REVIEW_CONCLUDED: &str = "approval.review.concluded";
 /// Joint handling decided how a case is routed across levels.
 pub const JOINT_ROUTE_PLANNED: &str = "joint.route.planned";
+/// The deciding level of a cross-level chain returned its result to the accepting window.
+pub const JOINT_RESULT_RETURNED: &str = "joint.result.returned";
 
 /// Every routing key a govhall service publishes.
 pub const ALL: &[&str] = &[
@@ -86,4 +88,5 @@ pub const ALL: &[&str] = &[
     APPROVAL_TASK_CLOSED,
     APPROVAL_REVIEW_CONCLUDED,
     JOINT_ROUTE_PLANNED,
+    JOINT_RESULT_RETURNED,
 ];

@@ -34,6 +34,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::APPROVAL_REVIEW_CONCLUDED,
             rk::DEADLINE_CLOCK_ANY,
             rk::JOINT_ROUTE_PLANNED,
+            rk::JOINT_RESULT_RETURNED,
         ],
     },
     Subscription {

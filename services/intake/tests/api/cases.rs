@@ -905,3 +905,77 @@ pub async fn refusals_special_procedures_couriers_terminations_and_colours_each_
         .await;
     app.stop().await;
 }
+
+pub async fn a_cross_level_case_is_decided_by_the_result_the_deciding_level_returns(
+    backend: Backend,
+) {
+    use govhall_contracts::events::joint::ResultReturned;
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    // 危险化学品经营许可证核发 in 宜兴 (320282): county initial review, then the city decides.
+    let clerk = app.staff("clerk-yx", &[Role::WindowClerk], "320282");
+    let (_, found) = app.get("/api/v1/matters?division=320282", None).await;
+    let matter = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["plan"]["kind"] == "cross_level")
+        .unwrap()
+        .clone();
+    let (status, created) = app
+        .post("/api/v1/cases", &clerk, &json!({"matter_code": matter["implementation_code"], "applicant": {"kind": "legal_person", "name": "宜兴某某化工贸易有限公司", "credit_code": "91350100M000100Y43"}, "form": matter["form_schema"]["examples"][0]}))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["applicant"]["name"], "宜兴某某化工贸易有限公司",
+        "an organisation's name is not masked"
+    );
+    let id = created["id"].as_str().unwrap().to_owned();
+    app.post(
+        &format!("/api/v1/cases/{id}/acceptance"),
+        &clerk,
+        &json!({}),
+    )
+    .await;
+    let events = app
+        .expect_events(routing::INTAKE_CASE_ACCEPTED, &id, 1)
+        .await;
+    let accepted: CaseAccepted = events[0].decode().unwrap();
+    assert_eq!(
+        accepted.plan.stages.len(),
+        2,
+        "the acceptance carries the chain"
+    );
+    let case_id: Uuid = id.parse().unwrap();
+    // The county's review is only the initial one: the case stays under review.
+    let concluded = ReviewConcluded {
+        review_id: Uuid::now_v7(),
+        case_id,
+        outcome: Outcome::Approved,
+        opinions: vec![],
+        concluded_at: at("2026-11-05T10:00:00+08:00"),
+    };
+    app.publish(&concluded, case_id, "approval").await;
+    let reviewed = app
+        .case_when(&id, &clerk, "the initial review", |c| {
+            c["timeline"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|e| e["kind"] == "initial_review"))
+        })
+        .await;
+    assert_eq!(reviewed["state"], "in_review");
+    let returned = ResultReturned {
+        case_id,
+        decided_by_division: "320200".into(),
+        outcome: Outcome::Approved,
+        opinions: vec!["无锡市应急管理局：同意".into()],
+        returned_at: at("2026-11-20T10:00:00+08:00"),
+    };
+    app.publish(&returned, case_id, "joint").await;
+    let decided = app
+        .case_when(&id, &clerk, "the decision", |c| c["state"] == "decided")
+        .await;
+    assert_eq!(decided["decision"]["decided_by_division"], "320200");
+    app.expect_events(routing::INTAKE_CASE_DECIDED, &id, 1)
+        .await;
+    app.stop().await;
+}

@@ -32,6 +32,7 @@ mod scenarios {
         every_faulty_field_is_listed_at_once_and_illegal_transitions_name_the_state,
         an_instant_matter_is_decided_on_the_spot_and_a_withdrawal_cancels,
         refusals_special_procedures_couriers_terminations_and_colours_each_take_their_path,
+        a_cross_level_case_is_decided_by_the_result_the_deciding_level_returns,
     );
 
     on_both_backends!(ratings:
