@@ -534,10 +534,31 @@ pub async fn citizens_and_clerks_see_and_change_only_what_is_theirs(backend: Bac
     assert_eq!(queue["items"].as_array().unwrap().len(), 0);
     // A reviewer of the division reads it but does not accept it; the division's clerk finds it.
     let reviewer = app.staff("reviewer-1", &[Role::Reviewer], "320102");
-    let (status, _) = app
+    let (status, seen) = app
         .get(&format!("/api/v1/cases/{id}"), Some(&reviewer))
         .await;
     assert_eq!(status, 200);
+    assert_eq!(
+        seen["applicant"]["revealed"]["id_number"],
+        crate::helpers::ID,
+        "handling staff see the number in full"
+    );
+    let supervisor = app.staff("sup-1", &[Role::Supervisor], "320100");
+    let (status, supervised) = app
+        .get(&format!("/api/v1/cases/{id}"), Some(&supervisor))
+        .await;
+    assert_eq!(status, 200, "a city supervisor sees the district's case");
+    assert!(
+        supervised["applicant"].get("revealed").is_none(),
+        "but not the applicant in full"
+    );
+    let (_, own) = app
+        .get(
+            &format!("/api/v1/cases/{id}"),
+            Some(&app.citizen("citizen-e")),
+        )
+        .await;
+    assert!(own["applicant"].get("revealed").is_none());
     let (status, _) = app
         .post(
             &format!("/api/v1/cases/{id}/acceptance"),

@@ -123,8 +123,8 @@ pub struct MatterRef {
     pub name: String,
 }
 
-/// An applicant or agent, masked.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// An applicant or agent, masked; handling staff also get the full number.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct ApplicantOut {
     /// `natural_person`, `legal_person` or `agent`.
     pub kind: String,
@@ -134,6 +134,39 @@ pub struct ApplicantOut {
     pub id_type: String,
     /// Number, masked (`320102********123X`).
     pub id_number_masked: String,
+    /// Full number and name, only for the window clerks and reviewers handling the case
+    /// (they check identity); absent for everyone else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revealed: Option<Revealed>,
+}
+
+impl std::fmt::Debug for ApplicantOut {
+    // Never the revealed part, not even in debug output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplicantOut")
+            .field("kind", &self.kind)
+            .field("id_number_masked", &self.id_number_masked)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Personal data in full, for those who need it.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct Revealed {
+    /// Full name.
+    pub name: String,
+    /// Full ID card number or credit code.
+    pub id_number: String,
+    /// Full contact phone.
+    pub contact_phone: Option<String>,
+}
+
+/// Does `principal` handle the case and so need to see the applicant in full (window
+/// clerks check identity; reviewers and leaders judge the application)?
+pub fn needs_personal_data(principal: &Principal, case: &cases::Model) -> bool {
+    is_clerk_of(principal, case)
+        || (is_staff_of(principal, case)
+            && (principal.has_role(Role::Reviewer) || principal.has_role(Role::Leader)))
 }
 
 /// Masks a person's name: the first character kept (`张**`).
@@ -204,12 +237,14 @@ impl CaseOut {
                 },
                 id_type: m.applicant_id_type,
                 id_number_masked: mask(&m.applicant_id_number),
+                revealed: None,
             },
             agent: m.agent_name.map(|name| ApplicantOut {
                 kind: "agent".into(),
                 name: mask_name(&name),
                 id_type: "id_card".into(),
                 id_number_masked: m.agent_id_number.as_deref().map(mask).unwrap_or_default(),
+                revealed: None,
             }),
             contact_phone: m.contact_phone.as_deref().map(mask_phone),
             form: m.form_data,

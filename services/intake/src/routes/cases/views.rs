@@ -107,9 +107,18 @@ pub async fn get_case(
 ) -> Result<HttpResponse, IntakeError> {
     let case = load_visible(&state.db, &principal, *id).await?;
     let tag = etag(case.version);
-    Ok(HttpResponse::Ok()
-        .insert_header(("ETag", tag))
-        .json(detail(&state, case, intake.now()).await?))
+    let revealed = super::needs_personal_data(&principal, &case).then(|| super::Revealed {
+        name: case.applicant_name.clone(),
+        id_number: case.applicant_id_number.clone(),
+        contact_phone: case.contact_phone.clone(),
+    });
+    let mut out = detail(&state, case, intake.now()).await?;
+    if revealed.is_some() {
+        // An audit trail of who saw personal data, without the data.
+        tracing::info!(case.id = %out.case.id, viewer = %principal.sub, "personal data shown to handling staff");
+    }
+    out.case.applicant.revealed = revealed;
+    Ok(HttpResponse::Ok().insert_header(("ETag", tag)).json(out))
 }
 
 /// A page of cases.
