@@ -124,16 +124,48 @@ impl govhall_web::health::Probe for CalendarProbe {
     }
 
     async fn detail(&self) -> Option<serde_json::Value> {
-        use chrono::Datelike;
-        let loaded = self.cell.current().loaded_years();
-        let this_year = govhall_calendar::due::local_date(self.clock.now().fixed_offset()).year();
-        let missing: Vec<i32> = [this_year, this_year + 1]
-            .into_iter()
-            .filter(|y| !loaded.contains(y))
-            .collect();
+        let (loaded, missing) = self.years();
+        self.report();
         if !missing.is_empty() {
             tracing::warn!(years = ?missing, "no calendar loaded: dates in these years count Monday to Friday");
         }
         Some(serde_json::json!({"loaded_years": loaded, "missing_years": missing}))
+    }
+}
+
+impl CalendarProbe {
+    /// The loaded years, and this year or next when missing.
+    pub fn years(&self) -> (Vec<i32>, Vec<i32>) {
+        use chrono::Datelike;
+        let loaded: Vec<i32> = self.cell.current().loaded_years().into_iter().collect();
+        let this_year = govhall_calendar::due::local_date(self.clock.now().fixed_offset()).year();
+        let missing = [this_year, this_year + 1]
+            .into_iter()
+            .filter(|y| !loaded.contains(y))
+            .collect();
+        (loaded, missing)
+    }
+
+    /// Sets the metric `govhall_calendar_missing{year}`: 1 for this year or next when no
+    /// calendar is loaded for it (dates in it count Monday to Friday), 0 once loaded.
+    pub fn report(&self) {
+        use chrono::Datelike;
+        let (_, missing) = self.years();
+        let this_year = govhall_calendar::due::local_date(self.clock.now().fixed_offset()).year();
+        for year in [this_year, this_year + 1] {
+            let value = if missing.contains(&year) { 1.0 } else { 0.0 };
+            metrics::gauge!("govhall_calendar_missing", "year" => year.to_string()).set(value);
+        }
+    }
+
+    /// Reports every `every` until `shutdown`.
+    pub async fn keep_reporting(self, every: Duration, shutdown: CancellationToken) {
+        loop {
+            self.report();
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
     }
 }

@@ -85,6 +85,14 @@ impl Scheduler {
         if !out.is_empty() {
             self.relay.notify();
         }
+        // How late each step fired after its due time: the scheduler's promise is < 1 s.
+        for clock in &due {
+            if let Some(at) = clock.next_fire_at {
+                let lag = (now - at).num_milliseconds().max(0) as f64 / 1000.0;
+                metrics::histogram!("govhall_deadline_fire_lag_seconds").record(lag);
+            }
+        }
+        metrics::counter!("govhall_deadline_clocks_fired_total").increment(due.len() as u64);
         Ok(due.len())
     }
 }

@@ -50,6 +50,7 @@ pub struct Application {
     host: ServiceHost,
     scheduler: Scheduler,
     calendars: Arc<CalendarCell>,
+    reporter: CalendarProbe,
 }
 
 impl Application {
@@ -66,6 +67,10 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let calendars = CalendarCell::shipped()?;
         let probe = CalendarProbe {
+            cell: calendars.clone(),
+            clock: clock.clone(),
+        };
+        let reporter = CalendarProbe {
             cell: calendars.clone(),
             clock: clock.clone(),
         };
@@ -110,6 +115,7 @@ impl Application {
             host,
             scheduler,
             calendars,
+            reporter,
         })
     }
 
@@ -127,9 +133,14 @@ impl Application {
             Duration::from_secs(5),
             shutdown.clone(),
         ));
+        let reporter = tokio::spawn(
+            self.reporter
+                .keep_reporting(Duration::from_secs(5), shutdown.clone()),
+        );
         let result = self.host.run_until_stopped(shutdown).await;
         let _ = scheduler.await;
         let _ = follower.await;
+        let _ = reporter.await;
         result
     }
 }

@@ -3,6 +3,7 @@
 //! Items: [`clock`] (a `Clock` tests can move), [`ServiceSettings`], [`SharedDeps`], [`AppState`], [`connect_database`], [`ServiceHost`].
 
 pub mod clock;
+pub mod metrics;
 
 use std::{sync::Arc, time::Duration};
 
@@ -237,6 +238,7 @@ impl ServiceHost {
                 .app_data(key.clone())
                 .configure(govhall_web::problem::configure_extractors)
                 .configure(|cfg| govhall_web::health::configure(cfg, readiness))
+                .configure(metrics::configure)
                 .configure(configure.clone())
                 .default_service(web::to(govhall_web::problem::not_found_route))
         })

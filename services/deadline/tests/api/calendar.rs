@@ -132,6 +132,17 @@ pub async fn readiness_reports_a_missing_calendar_year_without_failing(backend: 
         json!([2027]),
         "{ready}"
     );
+    // And as a metric, for alerting.
+    let (status, metrics) = app.text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains("govhall_calendar_missing{year=\"2027\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("govhall_calendar_missing{year=\"2026\"} 0"),
+        "{metrics}"
+    );
     // Once 2027 is loaded, nothing is missing.
     let year = json!({"source": "国务院办公厅关于2027年部分节假日安排的通知", "holidays": [{"from": "2027-01-01", "to": "2027-01-01", "name": "元旦"}], "workdays": [], "reason": "通知发布"});
     let admin_principal = app
@@ -153,5 +164,10 @@ pub async fn readiness_reports_a_missing_calendar_year_without_failing(backend: 
         ready["details"]["calendar"]["missing_years"],
         json!([]),
         "{ready}"
+    );
+    let (_, metrics) = app.text("/metrics").await;
+    assert!(
+        metrics.contains("govhall_calendar_missing{year=\"2027\"} 0"),
+        "{metrics}"
     );
 }

@@ -455,6 +455,16 @@ pub async fn a_withdrawn_case_cancels_its_clocks_and_an_unanswered_one_expires(b
             .is_empty(),
         "a cancelled clock does not expire"
     );
+    // The scheduler's lateness is a metric (its promise: under a second).
+    let (_, metrics) = app.text("/metrics").await;
+    assert!(
+        metrics.contains("govhall_deadline_fire_lag_seconds"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("govhall_deadline_clocks_fired_total"),
+        "{metrics}"
+    );
 }
 
 pub async fn a_statutory_clock_runs_beside_the_committed_one_and_a_matter_sets_its_own_ladder(

@@ -212,6 +212,21 @@ impl TestApp {
             .await
     }
 
+    /// A GET without a principal; status and body text.
+    pub async fn text(&self, path: &str) -> (u16, String) {
+        let mut res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        let bytes = res.body().await.unwrap();
+        (
+            res.status().as_u16(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
     /// One request as the signed principal; status and JSON body (`null` when none).
     async fn send(
         &self,
