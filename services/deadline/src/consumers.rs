@@ -23,6 +23,7 @@ use govhall_contracts::{
             CaseSubmitted, CaseSupplementRequested, CaseSupplemented, CaseSuspended,
             CaseTerminated, CaseWithdrawn, RectificationClosed,
         },
+        joint::{StageReturned, StageSent},
     },
 };
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
@@ -75,6 +76,7 @@ impl Handler for DeadlineConsumer {
             out: Vec::new(),
             ladder: Ladder::default(),
             review: None,
+            division: None,
         };
         let (acceptance, processing, statutory, all) =
             ("acceptance", "processing", "statutory", stop_marks::ALL);
@@ -228,6 +230,29 @@ impl Handler for DeadlineConsumer {
                 )
                 .await?;
             }
+        } else if message.is::<StageSent>() {
+            let e: StageSent = message.decode()?;
+            let scope = format!("stage:{}", e.transfer_id);
+            step.division = Some(e.to_division.clone());
+            step.start(
+                e.case_id,
+                &[scope.as_str()],
+                ClockKind::Stage,
+                Some(e.transfer_id),
+                Some(e.department_code),
+                e.time_limit,
+                e.sent_at,
+            )
+            .await?;
+        } else if message.is::<StageReturned>() {
+            let e: StageReturned = message.decode()?;
+            step.mark(
+                e.case_id,
+                &format!("stage:{}", e.transfer_id),
+                e.returned_at,
+            )
+            .await?;
+            step.stop_task(e.transfer_id, e.returned_at).await?;
         } else if message.is::<RectificationClosed>() {
             let e: RectificationClosed = message.decode()?;
             step.mark(
@@ -262,6 +287,8 @@ struct Step<'a> {
     ladder: Ladder,
     /// The review the task clocks started or stopped next belong to.
     review: Option<Uuid>,
+    /// The division the clocks started next belong to, when not the message's.
+    division: Option<String>,
 }
 
 impl Step<'_> {
@@ -430,7 +457,12 @@ impl Step<'_> {
             limit,
             started_at,
         };
-        let mut clock = clocks::start(self.txn, self.cals, &self.cause.division_code, new).await?;
+        // A stage clock counts on the calendar of the level that handles the stage.
+        let division = self
+            .division
+            .clone()
+            .unwrap_or_else(|| self.cause.division_code.clone());
+        let mut clock = clocks::start(self.txn, self.cals, &division, new).await?;
         let entry = Entry {
             operation: "started",
             actor: "system",

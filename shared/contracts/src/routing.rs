@@ -56,6 +56,10 @@ pub const APPROVAL_TASK_CLOSED: &str = "approval.task.closed";
 pub const APPROVAL_REVIEW_CONCLUDED: &str = "approval.review.concluded";
 /// Joint handling decided how a case is routed across levels.
 pub const JOINT_ROUTE_PLANNED: &str = "joint.route.planned";
+/// A case was sent to the next level of its chain (a stage clock starts).
+pub const JOINT_STAGE_SENT: &str = "joint.stage.sent";
+/// A level finished its stage and handed the case back or on (its stage clock stops).
+pub const JOINT_STAGE_RETURNED: &str = "joint.stage.returned";
 /// The deciding level of a cross-level chain returned its result to the accepting window.
 pub const JOINT_RESULT_RETURNED: &str = "joint.result.returned";
 
@@ -89,4 +93,6 @@ pub const ALL: &[&str] = &[
     APPROVAL_REVIEW_CONCLUDED,
     JOINT_ROUTE_PLANNED,
     JOINT_RESULT_RETURNED,
+    JOINT_STAGE_SENT,
+    JOINT_STAGE_RETURNED,
 ];

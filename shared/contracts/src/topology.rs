@@ -53,6 +53,8 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::INTAKE_CASE_RESUMED,
             rk::INTAKE_CASE_RATED,
             rk::INTAKE_RECTIFICATION_CLOSED,
+            rk::JOINT_STAGE_SENT,
+            rk::JOINT_STAGE_RETURNED,
             rk::APPROVAL_TASK_OPENED,
             rk::APPROVAL_TASK_CLOSED,
             rk::APPROVAL_REVIEW_CONCLUDED,

@@ -92,6 +92,7 @@ pub fn kind_str(kind: ClockKind) -> &'static str {
         ClockKind::Task => "task",
         ClockKind::Commitment => "commitment",
         ClockKind::Rectification => "rectification",
+        ClockKind::Stage => "stage",
     }
 }
 
@@ -103,6 +104,7 @@ pub fn parse_kind(s: &str) -> ClockKind {
         "statutory" => ClockKind::Statutory,
         "commitment" => ClockKind::Commitment,
         "rectification" => ClockKind::Rectification,
+        "stage" => ClockKind::Stage,
         _ => ClockKind::Task,
     }
 }

@@ -259,6 +259,18 @@ impl TestApp {
         done: impl Fn(&[Value]) -> bool,
     ) -> Vec<Value> {
         let clerk = self.staff(&[Role::WindowClerk], None);
+        self.clocks_seen_by(&clerk, case_id, what, done).await
+    }
+
+    /// The clocks of a case `principal` may see, once `done` holds (bounded wait).
+    pub async fn clocks_seen_by(
+        &self,
+        principal: &str,
+        case_id: uuid::Uuid,
+        what: &str,
+        done: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let clerk = principal.to_owned();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let (_, body) = self

@@ -230,3 +230,97 @@ pub async fn a_special_procedure_pauses_the_case_and_a_bad_rating_gets_its_own_c
     })
     .await;
 }
+
+pub async fn a_level_stage_counts_on_its_own_divisions_calendar_and_is_reported_overdue_alone(
+    backend: Backend,
+) {
+    use govhall_contracts::events::joint::{StageReturned, StageSent};
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+    let mut long = plan();
+    long.time_limit = wd(20);
+    let accepted = CaseAccepted {
+        case_id,
+        case_number: "n".into(),
+        accepted_at: at("2026-11-02T10:00:00+08:00"),
+        plan: long,
+        deemed: false,
+        commitment: None,
+    };
+    app.publish(&accepted, case_id, "intake").await;
+    // The county sends the case up to the city, which has 3 working days (3–5 Nov).
+    let transfer_id = Uuid::now_v7();
+    let sent = StageSent {
+        case_id,
+        transfer_id,
+        from_division: "320282".into(),
+        to_division: "320200".into(),
+        department_code: "320200-YJJ".into(),
+        time_limit: wd(3),
+        sent_at: at("2026-11-02T11:00:00+08:00"),
+    };
+    app.publish(&sent, case_id, "joint").await;
+    // The city's stage is the city's: a province supervisor sees the whole chain.
+    let supervisor = app
+        .key
+        .sign(&govhall_web::Principal {
+            sub: "sup".into(),
+            kind: govhall_web::PrincipalKind::Staff,
+            roles: vec![govhall_web::Role::Supervisor],
+            division: Some("320000".into()),
+            department: None,
+        })
+        .unwrap();
+    let clocks = app
+        .clocks_seen_by(&supervisor, case_id, "the stage clock", |c| {
+            c.iter().any(|c| c["kind"] == "stage")
+        })
+        .await;
+    let stage = clocks.iter().find(|c| c["kind"] == "stage").unwrap();
+    assert_eq!(
+        (
+            stage["division_code"].as_str(),
+            stage["department_code"].as_str()
+        ),
+        (Some("320200"), Some("320200-YJJ"))
+    );
+    assert_eq!(stage["due_at"], "2026-11-06T00:00:00+08:00");
+    // The stage runs late while the case as a whole is on time: the stage alone is overdue.
+    app.clock
+        .set(at("2026-11-06T00:00:01+08:00").with_timezone(&Utc));
+    let overdue = app
+        .expect_events(routing::DEADLINE_CLOCK_OVERDUE, case_id, 1)
+        .await;
+    assert_eq!(
+        (
+            overdue[0].payload["kind"].as_str(),
+            overdue[0].payload["department_code"].as_str()
+        ),
+        (Some("stage"), Some("320200-YJJ"))
+    );
+    app.publish(
+        &StageReturned {
+            case_id,
+            transfer_id,
+            sent_back: false,
+            returned_at: at("2026-11-09T10:00:00+08:00"),
+        },
+        case_id,
+        "joint",
+    )
+    .await;
+    let clocks = app
+        .clocks_seen_by(&supervisor, case_id, "the stage to stop", |c| {
+            c.iter()
+                .any(|c| c["kind"] == "stage" && c["state"] == "stopped")
+        })
+        .await;
+    assert_eq!(
+        clocks.iter().find(|c| c["kind"] == "stage").unwrap()["overdue"],
+        true
+    );
+    assert_eq!(
+        clocks.iter().find(|c| c["kind"] == "processing").unwrap()["state"],
+        "running"
+    );
+}

@@ -42,6 +42,7 @@ mod scenarios {
     on_both_backends!(intake_events:
         a_supplement_restarts_the_acceptance_clock_and_an_unkept_commitment_expires,
         a_special_procedure_pauses_the_case_and_a_bad_rating_gets_its_own_clock,
+        a_level_stage_counts_on_its_own_divisions_calendar_and_is_reported_overdue_alone,
     );
 
     on_both_backends!(supervision:

@@ -23,6 +23,8 @@ pub enum ClockKind {
     Commitment,
     /// The time a department has to rectify a bad rating (差评整改).
     Rectification,
+    /// One level's stage of a cross-level chain (层级环节).
+    Stage,
 }
 
 /// A clock started.

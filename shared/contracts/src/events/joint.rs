@@ -4,7 +4,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Outcome;
+use super::{Outcome, TimeLimit};
 use crate::{Event, routing};
 
 /// How a case will be routed across levels.
@@ -37,5 +37,46 @@ pub struct ResultReturned {
 }
 impl Event for ResultReturned {
     const TYPE: &'static str = routing::JOINT_RESULT_RETURNED;
+    const VERSION: u16 = 1;
+}
+
+/// A case was sent to the next level of its chain (报送): that level's stage clock starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageSent {
+    /// Case id.
+    pub case_id: Uuid,
+    /// The transfer (one per hand-over).
+    pub transfer_id: Uuid,
+    /// Division that sent it.
+    pub from_division: String,
+    /// Division that now handles it.
+    pub to_division: String,
+    /// Department that handles the stage there.
+    pub department_code: String,
+    /// Time the stage has (e.g. 20 working days for an initial review, 行政许可法 art. 43).
+    pub time_limit: TimeLimit,
+    /// When it was sent.
+    pub sent_at: DateTime<FixedOffset>,
+}
+impl Event for StageSent {
+    const TYPE: &'static str = routing::JOINT_STAGE_SENT;
+    const VERSION: u16 = 1;
+}
+
+/// A level finished its stage and handed the case back or on (返回 / 退回): its clock stops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageReturned {
+    /// Case id.
+    pub case_id: Uuid,
+    /// The transfer it answers.
+    pub transfer_id: Uuid,
+    /// Sent back to the lower level with a reason (退回), rather than returned with a result.
+    #[serde(default)]
+    pub sent_back: bool,
+    /// When.
+    pub returned_at: DateTime<FixedOffset>,
+}
+impl Event for StageReturned {
+    const TYPE: &'static str = routing::JOINT_STAGE_RETURNED;
     const VERSION: u16 = 1;
 }
