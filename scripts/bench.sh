@@ -52,7 +52,7 @@ tps_three=$(tps "$scripts_dir/three.sql")
 rm -rf "$scripts_dir"
 echo "one-row insert: $tps_one tx/s; three-statement write: $tps_three tx/s"
 
-echo "== deadline: $CLOCKS running clocks, $SCHEDULED scheduled through the consumer, a burst of $BURST due at once"
+echo "== deadline: $CLOCKS running clocks, $SCHEDULED scheduled through the consumer, 200/s falling due for 20 s, then a burst of $BURST due at once"
 result=$("$CARGO_TARGET_DIR/release/examples/clock_bench" --clocks "$CLOCKS" --scheduled "$SCHEDULED" --burst "$BURST" --concurrency "$CONCURRENCY" | tail -n 1)
 bench_db=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["database"])' "$result")
 psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS \"$bench_db\"" >/dev/null 2>&1 || true
@@ -61,7 +61,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$result" "$tps_one" "$tps_three" "$machine_cpus" "$load_before" "$load_after" <<'PY'
 import json, sys, datetime
 r = json.loads(sys.argv[1]); one, three = float(sys.argv[2]), float(sys.argv[3])
-s, b = r["schedule"], r["burst"]
+s, b, st = r["schedule"], r["burst"], r["steady"]
 rows = [
     ("machine", f'{sys.argv[4]} cpus, load {sys.argv[5]} before, {sys.argv[6]} after'),
     ("baseline one-row insert (pgbench)", f"{one:,.0f} tx/s"),
@@ -70,6 +70,8 @@ rows = [
     ("bulk load (SQL, not the service path)", f'{r["bulk_load_seconds"]:.1f} s'),
     ("schedule rate (real consumer)", f'{s["per_second"]:,.0f} clocks/s = {s["per_second"]/three:.2f} × the 3-statement baseline'),
     ("schedule latency p50 / p99", f'{s["latency_ms_p50"]:.1f} / {s["latency_ms_p99"]:.1f} ms'),
+    ("normal load: clocks falling due", f'{st["per_second"]:,}/s for {st["clocks"]//st["per_second"]} s (fired {st["fired"]:,})'),
+    ("firing lag p50 / p99 / max", f'{st["lag_ms_p50"]:.0f} / {st["lag_ms_p99"]:.0f} / {st["lag_ms_max"]:.0f} ms (promise: < 1,000 ms)'),
     ("burst: clocks due at one instant", f'{b["clocks"]:,} (fired {b["fired"]:,})'),
     ("firing lag p50 / p99", f'{b["lag_ms_p50"]:.0f} / {b["lag_ms_p99"]:.0f} ms (due time → taken up by the scheduler)'),
     ("all fired after due", f'{b["all_fired_after_due_ms"]:,} ms'),

@@ -131,9 +131,26 @@ async fn main() {
     let schedule_secs = started.elapsed().as_secs_f64();
     schedule_ms.sort_by(f64::total_cmp);
 
-    // 3. A burst: `burst` clocks fall due at the same instant T (yellow already shown, so each
-    //    fires exactly its red step); the real scheduler takes them up.
-    let due = Utc::now() + chrono::Duration::seconds(3);
+    // 3. Normal load: `steady_rate` clocks fall due per second, evenly, for `steady_secs`
+    //    (the newest clocks; yellow already shown, so each fires exactly its red step).
+    let steady_rate = arg("--steady-rate", 200);
+    let steady_secs = arg("--steady-seconds", 20);
+    let steady_n = steady_rate * steady_secs;
+    let t0 = Utc::now() + chrono::Duration::seconds(3);
+    exec(
+        &db,
+        &format!(
+            "WITH picked AS (SELECT id, row_number() OVER (ORDER BY id DESC) - 1 AS n FROM clocks \
+             WHERE state = 'running' ORDER BY id DESC LIMIT {steady_n}) \
+             UPDATE clocks c SET due_at = '{t0}'::timestamptz + p.n * interval '1 second' / {steady_rate}, \
+             ladder_step = 2, next_fire_at = '{t0}'::timestamptz + p.n * interval '1 second' / {steady_rate} \
+             FROM picked p WHERE c.id = p.id",
+            t0 = t0.to_rfc3339()
+        ),
+    )
+    .await;
+    // 4. A burst: `burst` clocks fall due at the same instant, after the steady phase.
+    let due = t0 + chrono::Duration::seconds(steady_secs as i64 + 3);
     exec(
         &db,
         &format!(
@@ -165,7 +182,7 @@ async fn main() {
             .unwrap()
             .try_get::<i64>("", "n")
             .unwrap();
-        if fired as u64 >= burst || waited.elapsed().as_secs() > 300 {
+        if fired as u64 >= burst + steady_n || waited.elapsed().as_secs() > 300 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -173,24 +190,37 @@ async fn main() {
     let burst_done = Utc::now();
     stop.cancel();
     running.await.unwrap();
-    let rows = db
-        .query_all_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT EXTRACT(EPOCH FROM (at - (details->>'scheduled_for')::timestamptz)) * 1000 AS lag_ms FROM clock_events WHERE operation = 'overdue'".to_owned(),
-        ))
-        .await
-        .unwrap();
-    let mut lag_ms: Vec<f64> = rows
-        .iter()
-        .filter_map(|r| {
-            r.try_get::<f64>("", "lag_ms").ok().or_else(|| {
-                r.try_get::<sea_orm::prelude::Decimal>("", "lag_ms")
-                    .ok()
-                    .map(|d| d.to_string().parse().unwrap_or(f64::NAN))
-            })
-        })
-        .collect();
-    lag_ms.sort_by(f64::total_cmp);
+    let lags = |filter: String| {
+        let db = db.clone();
+        async move {
+            let rows = db
+                .query_all_raw(Statement::from_string(
+                    db.get_database_backend(),
+                    format!("SELECT EXTRACT(EPOCH FROM (at - (details->>'scheduled_for')::timestamptz)) * 1000 AS lag_ms \
+                     FROM clock_events WHERE operation = 'overdue' AND {filter}"),
+                ))
+                .await
+                .unwrap();
+            let mut lag_ms: Vec<f64> = rows
+                .iter()
+                .filter_map(|r| {
+                    r.try_get::<f64>("", "lag_ms").ok().or_else(|| {
+                        r.try_get::<sea_orm::prelude::Decimal>("", "lag_ms")
+                            .ok()
+                            .map(|d| d.to_string().parse().unwrap_or(f64::NAN))
+                    })
+                })
+                .collect();
+            lag_ms.sort_by(f64::total_cmp);
+            lag_ms
+        }
+    };
+    let at_due = format!(
+        "(details->>'scheduled_for')::timestamptz = '{}'::timestamptz",
+        due.to_rfc3339()
+    );
+    let lag_ms = lags(at_due.clone()).await;
+    let steady_ms = lags(format!("NOT ({at_due})")).await;
 
     let out = json!({
         "clocks_in_table": clocks + scheduled,
@@ -201,6 +231,14 @@ async fn main() {
             "per_second": schedule_ms.len() as f64 / schedule_secs,
             "latency_ms_p50": percentile(&schedule_ms, 50.0),
             "latency_ms_p99": percentile(&schedule_ms, 99.0),
+        },
+        "steady": {
+            "clocks": steady_n,
+            "per_second": steady_rate,
+            "fired": steady_ms.len(),
+            "lag_ms_p50": percentile(&steady_ms, 50.0),
+            "lag_ms_p99": percentile(&steady_ms, 99.0),
+            "lag_ms_max": steady_ms.last().copied().unwrap_or(f64::NAN),
         },
         "burst": {
             "clocks": burst,
