@@ -100,6 +100,12 @@ impl CalendarCell {
             if let Err(e) = self.reload(&db).await {
                 tracing::warn!(error = %e, "reloading calendars failed");
             }
+            // A calendar change whose clocks were not all moved (a crash mid-way) resumes here.
+            if let Err(e) =
+                crate::recompute::resume_pending(&db, &self, Utc::now().fixed_offset()).await
+            {
+                tracing::warn!(error = %e, "resuming a calendar recompute failed");
+            }
         }
     }
 }

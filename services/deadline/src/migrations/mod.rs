@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateClocks),
             Box::new(CreateCalendars),
             Box::new(CreateStopMarks),
+            Box::new(CreateRecomputes),
         ]
     }
 }
@@ -308,6 +309,57 @@ impl MigrationTrait for CreateStopMarks {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(StopMarks::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum CalendarRecomputes {
+    Table,
+    Id,
+    Scope,
+    Actor,
+    Reason,
+    AfterId,
+    Moved,
+    Done,
+    CreatedAt,
+    UpdatedAt,
+}
+
+struct CreateRecomputes;
+
+impl MigrationName for CreateRecomputes {
+    fn name(&self) -> &str {
+        "m0005_calendar_recomputes"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateRecomputes {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(CalendarRecomputes::Table)
+                    .if_not_exists()
+                    .col(uuid(CalendarRecomputes::Id).primary_key())
+                    .col(string(CalendarRecomputes::Scope))
+                    .col(string(CalendarRecomputes::Actor))
+                    .col(string_null(CalendarRecomputes::Reason))
+                    .col(uuid_null(CalendarRecomputes::AfterId))
+                    .col(big_integer(CalendarRecomputes::Moved))
+                    .col(boolean(CalendarRecomputes::Done))
+                    .col(timestamp_with_time_zone(CalendarRecomputes::CreatedAt))
+                    .col(timestamp_with_time_zone(CalendarRecomputes::UpdatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(CalendarRecomputes::Table).to_owned())
             .await
     }
 }

@@ -16,12 +16,9 @@ use validator::Validate;
 
 use crate::{
     calendars::CalendarCell,
-    ops::{self, Actor},
+    ops::Actor,
     startup::AppState,
-    store::{
-        calendar_years::{self, NATIONAL},
-        clocks,
-    },
+    store::calendar_years::{self, NATIONAL},
 };
 
 /// A loaded year.
@@ -360,8 +357,8 @@ fn edit_day(data: &mut YearCalendar, date: NaiveDate, kind: DayKind, name: Optio
     data.workdays.sort();
 }
 
-/// Stores the year, moves the running clocks it affects (all in one transaction with their
-/// events), then swaps the calendars in force.
+/// Stores the year with a recompute job (one transaction), swaps the calendars in force, then
+/// moves the running clocks it affects batch by batch, each batch with its events.
 async fn apply(
     state: &AppState,
     cell: &CalendarCell,
@@ -385,30 +382,25 @@ async fn apply(
     else {
         return Err(CalendarAdminError::VersionConflict);
     };
-    let calendars = calendar_years::compile(&calendar_years::all(&txn).await?);
-    let mut events = Vec::new();
-    for clock in clocks::running_in_scope(&txn, scope).await? {
-        match ops::recompute_due(&txn, &calendars, &clock, actor, now).await {
-            Ok(Some(event)) => events.push(event),
-            Ok(None) => {}
-            Err(e) => return Err(anyhow::Error::from(e).into()),
-        }
-    }
-    govhall_bus::outbox::enqueue(&txn, &events).await?;
+    // The clocks move after the change commits, in batches (see `recompute`).
+    let job = crate::recompute::enqueue(&txn, scope, actor, now).await?;
     txn.commit().await?;
-    state.relay.notify();
     cell.reload(&state.db).await?;
+    let moved = crate::recompute::run(&state.db, cell, job, now)
+        .await?
+        .unwrap_or_default();
+    state.relay.notify();
     tracing::info!(
         calendar.scope = scope,
         calendar.year = data.year,
         version = new_version,
-        clocks_moved = events.len(),
+        clocks_moved = moved,
         "calendar changed"
     );
     Ok(HttpResponse::Ok().json(CalendarChangeOut {
         division: scope.to_owned(),
         year: data.year,
         version: new_version,
-        clocks_moved: events.len(),
+        clocks_moved: usize::try_from(moved).unwrap_or_default(),
     }))
 }

@@ -374,16 +374,6 @@ impl Model {
     }
 }
 
-/// Running clocks of the divisions a calendar scope covers: every clock for the national
-/// scope (`000000`), the province's, city's or county's own otherwise.
-pub async fn running_in_scope(db: &impl ConnectionTrait, scope: &str) -> Result<Vec<Model>, DbErr> {
-    let mut query = Entity::find().filter(Column::State.eq("running"));
-    if scope != super::calendar_years::NATIONAL {
-        query = query.filter(Column::DivisionCode.starts_with(division_prefix(scope)));
-    }
-    query.all(db).await
-}
-
 /// The matter of a case, from any of its clocks (the acceptance clock carries it).
 pub async fn matter_of(db: &impl ConnectionTrait, case_id: Uuid) -> Result<Option<String>, DbErr> {
     Ok(Entity::find()

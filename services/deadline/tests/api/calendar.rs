@@ -171,3 +171,71 @@ pub async fn readiness_reports_a_missing_calendar_year_without_failing(backend: 
         "{metrics}"
     );
 }
+
+pub async fn a_calendar_change_cut_off_before_its_clocks_moved_is_finished_by_the_follower(
+    backend: Backend,
+) {
+    use govhall_calendar::{YearCalendar, data::HolidayRange};
+    use govhall_deadline::{ops::Actor, recompute, store::calendar_years};
+    use sea_orm::TransactionTrait;
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let mut cases = Vec::new();
+    for _ in 0..3 {
+        let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
+        accept(&app, case_id, "2026-11-02T10:00:00+08:00", 5).await;
+        assert_eq!(
+            processing_clock(&app, case_id).await["due_at"],
+            "2026-11-10T00:00:00+08:00"
+        );
+        cases.push(case_id);
+    }
+    // The state a crash right after the change committed leaves: the calendar and its job
+    // are stored, no clock has moved yet.
+    let db = govhall_runtime::connect_database(&app.database_url)
+        .await
+        .unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-11-02T11:00:00+08:00").unwrap();
+    let year = YearCalendar {
+        year: 2026,
+        source: "市政府通知".into(),
+        holidays: vec![HolidayRange {
+            from: chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
+            to: chrono::NaiveDate::from_ymd_opt(2026, 11, 5).unwrap(),
+            name: "地方节日".into(),
+        }],
+        workdays: vec![],
+    };
+    let actor = Actor {
+        subject: "admin-1".into(),
+        reason: Some("test".into()),
+        legal_basis: None,
+        traceparent: None,
+    };
+    let txn = db.begin().await.unwrap();
+    calendar_years::put(
+        &txn,
+        "320100",
+        &year,
+        None,
+        "admin-1",
+        Some("test".into()),
+        now,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    recompute::enqueue(&txn, "320100", &actor, now)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    // The calendar follower resumes the job: every clock moves, one event each.
+    for case_id in cases {
+        app.clocks_when(case_id, "the clock to move", |c| {
+            c.iter()
+                .any(|c| c["kind"] == "processing" && c["due_at"] == "2026-11-11T00:00:00+08:00")
+        })
+        .await;
+        app.expect_events(routing::DEADLINE_CLOCK_DUE_CHANGED, case_id, 1)
+            .await;
+    }
+}

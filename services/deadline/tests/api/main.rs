@@ -52,5 +52,6 @@ mod scenarios {
     on_both_backends!(calendar:
         a_calendar_change_moves_running_clocks_and_is_versioned,
         readiness_reports_a_missing_calendar_year_without_failing,
+        a_calendar_change_cut_off_before_its_clocks_moved_is_finished_by_the_follower,
     );
 }
