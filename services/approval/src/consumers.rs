@@ -8,9 +8,16 @@ use govhall_bus::{
 use govhall_contracts::{
     Envelope,
     envelope::Origin,
-    events::{approval::TaskOpened, intake::CaseAccepted},
+    events::{
+        approval::{TaskClosed, TaskOpened},
+        deadline::{ClockKind, ClockOverdue},
+        intake::{CaseAccepted, CaseTerminated, CaseWithdrawn},
+    },
 };
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    sea_query::Expr,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -31,6 +38,12 @@ pub struct ApprovalConsumer {
 impl Handler for ApprovalConsumer {
     #[tracing::instrument(skip_all, fields(message.id = %message.message_id, message.type = %message.message_type, case.id = %message.correlation_id))]
     async fn handle(&self, message: &Envelope) -> anyhow::Result<()> {
+        if message.is::<ClockOverdue>() {
+            return self.overdue(message).await;
+        }
+        if message.is::<CaseWithdrawn>() || message.is::<CaseTerminated>() {
+            return self.case_ended(message).await;
+        }
         if !message.is::<CaseAccepted>() {
             return Ok(());
         }
@@ -71,6 +84,8 @@ impl Handler for ApprovalConsumer {
                 opened_at: Set(now),
                 recorded_at: Set(None),
                 version: Set(1),
+                deemed: Set(false),
+                referred: Set(false),
             }
             .insert(&txn)
             .await?;
@@ -92,6 +107,115 @@ impl Handler for ApprovalConsumer {
         txn.commit().await?;
         self.relay.notify();
         tracing::info!(review.id = %review_id, tasks = out.len(), "review opened");
+        Ok(())
+    }
+}
+
+impl ApprovalConsumer {
+    /// A co-department's countersign time ran out (the deadline service reports its task
+    /// clock overdue): it is deemed to agree and the review moves on. The lead's own time
+    /// running out is the supervisors' matter, not a verdict.
+    async fn overdue(&self, message: &Envelope) -> anyhow::Result<()> {
+        let event: ClockOverdue = message.decode()?;
+        let (ClockKind::Task, Some(task_id)) = (event.kind, event.task_id) else {
+            return Ok(());
+        };
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
+        let Some(task) = tasks::Entity::find_by_id(task_id).one(&txn).await? else {
+            txn.commit().await?;
+            return Ok(());
+        };
+        if task.lead || task.state != "open" {
+            txn.commit().await?;
+            return Ok(());
+        }
+        let Some(review) = reviews::Entity::find_by_id(task.review_id)
+            .one(&txn)
+            .await?
+        else {
+            anyhow::bail!("task without its review");
+        };
+        if review.state != "open" {
+            txn.commit().await?;
+            return Ok(());
+        }
+        let now = chrono::Utc::now().fixed_offset();
+        let (events, conclusion) = match crate::decide::record(
+            &txn,
+            &review,
+            &task,
+            crate::domain::reply::deemed_by_timeout(),
+            Some("会签期限届满未回复，视为同意".into()),
+            "system",
+            Origin::caused_by(SERVICE, message),
+            now,
+        )
+        .await
+        {
+            Ok(done) => done,
+            // Answered or changed meanwhile: roll back; the redelivery sees the new state.
+            Err(e) => anyhow::bail!("deeming the task failed: {e}"),
+        };
+        outbox::enqueue(&txn, &events).await?;
+        txn.commit().await?;
+        self.relay.notify();
+        tracing::info!(task.id = %task.id, concluded = conclusion.is_some(), "co-department deemed to agree");
+        Ok(())
+    }
+
+    /// The case was withdrawn or terminated: its open review and tasks are cancelled.
+    async fn case_ended(&self, message: &Envelope) -> anyhow::Result<()> {
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
+        let case_id = message.correlation_id;
+        let now = chrono::Utc::now().fixed_offset();
+        let mut out = Vec::new();
+        let open_reviews = reviews::Entity::find()
+            .filter(reviews::Column::CaseId.eq(case_id))
+            .filter(reviews::Column::State.eq("open"))
+            .all(&txn)
+            .await?;
+        for review in open_reviews {
+            reviews::Entity::update_many()
+                .col_expr(reviews::Column::State, Expr::value("cancelled"))
+                .col_expr(reviews::Column::Version, Expr::value(review.version + 1))
+                .filter(reviews::Column::Id.eq(review.id))
+                .exec(&txn)
+                .await?;
+            for task in tasks::of_review(&txn, review.id)
+                .await?
+                .into_iter()
+                .filter(|t| t.state == "open")
+            {
+                tasks::Entity::update_many()
+                    .col_expr(tasks::Column::State, Expr::value("cancelled"))
+                    .col_expr(tasks::Column::Version, Expr::value(task.version + 1))
+                    .filter(tasks::Column::Id.eq(task.id))
+                    .exec(&txn)
+                    .await?;
+                let closed = TaskClosed {
+                    task_id: task.id,
+                    review_id: review.id,
+                    case_id,
+                    department_code: task.department_code.clone(),
+                    outcome: None,
+                    closed_at: now,
+                };
+                out.push(Envelope::wrap(
+                    &closed,
+                    Origin::caused_by(SERVICE, message),
+                )?);
+            }
+        }
+        outbox::enqueue(&txn, &out).await?;
+        txn.commit().await?;
+        if !out.is_empty() {
+            self.relay.notify();
+        }
+        tracing::info!(tasks = out.len(), "case ended: review cancelled");
         Ok(())
     }
 }

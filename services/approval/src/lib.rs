@@ -4,6 +4,7 @@
 //! [`consumers`], [`migrations`].
 
 pub mod consumers;
+pub mod decide;
 pub mod domain;
 pub mod migrations;
 pub mod routes;

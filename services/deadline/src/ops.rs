@@ -313,6 +313,7 @@ pub async fn fire_due_steps(
                         kind,
                         department_code,
                         due_at: clock.due_at,
+                        task_id: clock.task_id,
                     },
                     origin(clock, &system),
                 )

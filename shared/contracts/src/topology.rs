@@ -62,7 +62,12 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
     },
     Subscription {
         service: service::APPROVAL,
-        patterns: &[rk::INTAKE_CASE_ACCEPTED],
+        patterns: &[
+            rk::INTAKE_CASE_ACCEPTED,
+            rk::INTAKE_CASE_WITHDRAWN,
+            rk::INTAKE_CASE_TERMINATED,
+            rk::DEADLINE_CLOCK_OVERDUE,
+        ],
     },
     Subscription {
         service: service::JOINT,

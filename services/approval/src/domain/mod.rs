@@ -1,3 +1,4 @@
 //! Pure review rules.
 
 pub mod join;
+pub mod reply;

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(govhall_bus::migration::CreateOutboxAndInbox),
             Box::new(CreateReviews),
+            Box::new(AddDeemedAndReferred),
         ]
     }
 }
@@ -128,5 +129,52 @@ impl MigrationTrait for CreateReviews {
         manager
             .drop_table(Table::drop().table(Reviews::Table).to_owned())
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum TaskFlags {
+    Deemed,
+    Referred,
+}
+
+/// A task's opinion may be deemed (视为同意) or referred upward.
+struct AddDeemedAndReferred;
+
+impl MigrationName for AddDeemedAndReferred {
+    fn name(&self) -> &str {
+        "m0003_task_deemed_referred"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddDeemedAndReferred {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one at a time.
+        for column in [TaskFlags::Deemed, TaskFlags::Referred] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Tasks::Table)
+                        .add_column(boolean(column).default(false))
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [TaskFlags::Deemed, TaskFlags::Referred] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Tasks::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

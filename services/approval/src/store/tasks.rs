@@ -35,6 +35,10 @@ pub struct Model {
     pub recorded_at: Option<DateTime<FixedOffset>>,
     /// Optimistic-concurrency version.
     pub version: i32,
+    /// The opinion was deemed (no answer in time, or a refusal without a reason).
+    pub deemed: bool,
+    /// Agreed but referred upward.
+    pub referred: bool,
 }
 
 /// No relations.

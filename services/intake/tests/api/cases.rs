@@ -839,6 +839,7 @@ pub async fn refusals_special_procedures_couriers_terminations_and_colours_each_
     .await;
     app.publish(
         &ClockOverdue {
+            task_id: None,
             clock_id: Uuid::now_v7(),
             case_id,
             kind: ClockKind::Processing,

@@ -63,10 +63,16 @@ pub struct OpinionRecord {
     pub outcome: Outcome,
     /// Text of the opinion.
     pub comment: String,
-    /// Reviewer subject.
+    /// Reviewer subject (`system` for a deemed opinion).
     pub reviewer: String,
     /// When.
     pub recorded_at: DateTime<FixedOffset>,
+    /// Deemed, not given: no answer in time, or a refusal without a reason (视为同意).
+    #[serde(default)]
+    pub deemed: bool,
+    /// Agreed but referred the matter upward (同意但提请上级研究).
+    #[serde(default)]
+    pub referred: bool,
 }
 
 /// A review concluded.

@@ -190,6 +190,9 @@ pub struct ClockOverdue {
     pub department_code: Option<String>,
     /// The due time that passed.
     pub due_at: DateTime<FixedOffset>,
+    /// The review task or rating the clock belongs to, if any.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 impl Event for ClockOverdue {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_OVERDUE;

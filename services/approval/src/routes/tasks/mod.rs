@@ -38,6 +38,10 @@ pub struct TaskOut {
     pub recorded_at: Option<DateTime<FixedOffset>>,
     /// Version, for concurrent updates.
     pub version: i32,
+    /// The opinion was deemed (no answer in time, or a refusal without a reason).
+    pub deemed: bool,
+    /// Agreed but referred upward.
+    pub referred: bool,
 }
 
 impl From<tasks::Model> for TaskOut {
@@ -55,6 +59,8 @@ impl From<tasks::Model> for TaskOut {
             opened_at: t.opened_at,
             recorded_at: t.recorded_at,
             version: t.version,
+            deemed: t.deemed,
+            referred: t.referred,
         }
     }
 }

@@ -3,56 +3,32 @@
 use actix_web::{HttpResponse, ResponseError, http::StatusCode, web};
 use chrono::Utc;
 use govhall_bus::outbox;
-use govhall_contracts::{
-    Envelope,
-    envelope::Origin,
-    events::{
-        Outcome,
-        approval::{OpinionRecord, ReviewConcluded, TaskClosed},
-    },
-};
+use govhall_contracts::envelope::Origin;
 use govhall_web::{Principal, Problem, RequestContext, Role, ValidatedJson};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+use sea_orm::{EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{TaskOut, outcome_str, parse_join_rule, parse_outcome};
+use super::TaskOut;
 use crate::{
     SERVICE,
-    domain::join::{Standing, evaluate},
     startup::AppState,
     store::{reviews, tasks},
 };
 
-/// A department's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// Agree (同意).
-    Approved,
-    /// Disagree (不同意).
-    Denied,
-}
-
-impl From<Verdict> for Outcome {
-    fn from(v: Verdict) -> Self {
-        match v {
-            Verdict::Approved => Outcome::Approved,
-            Verdict::Denied => Outcome::Denied,
-        }
-    }
-}
-
 /// A department's opinion.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[schema(example = json!({"outcome": "approved", "comment": "材料齐全，符合法定条件", "version": 1}))]
+#[schema(example = json!({"outcome": "agree", "comment": "材料齐全，符合法定条件", "version": 1}))]
 pub struct OpinionIn {
-    /// Verdict.
-    pub outcome: Verdict,
-    /// Opinion text; required.
-    #[validate(length(min = 1, max = 2000, message = "请填写审查意见"))]
+    /// The lead department: `approve` or `deny`. A co-department: `agree`, `disagree` (with a
+    /// reason) or `agree_refer`; a refusal without a reason, or any other answer, counts as
+    /// agreement and is recorded as deemed. (`approved` / `denied` are accepted as older names.)
+    pub outcome: String,
+    /// Opinion text; required from the lead, and for a co-department's refusal.
+    #[validate(length(max = 2000, message = "审查意见不超过 2000 字"))]
+    #[serde(default)]
     pub comment: String,
     /// The task version the reviewer saw; a stale one is refused with 409.
     pub version: Option<i32>,
@@ -70,6 +46,9 @@ pub enum OpinionError {
     /// The task already has an opinion.
     #[error("task is closed")]
     Closed,
+    /// The lead's reply is not a verdict with reasons.
+    #[error(transparent)]
+    Reply(#[from] crate::domain::reply::ReplyError),
     /// Changed concurrently.
     #[error("version conflict")]
     VersionConflict,
@@ -90,6 +69,7 @@ impl ResponseError for OpinionError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Closed | Self::VersionConflict => StatusCode::CONFLICT,
+            Self::Reply(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -100,6 +80,20 @@ impl ResponseError for OpinionError {
             ),
             Self::NotFound => Problem::not_found("task"),
             Self::Closed => Problem::conflict("task_closed", "the task already has an opinion"),
+            Self::Reply(e) => {
+                let (field, message) = match e {
+                    crate::domain::reply::ReplyError::LeadVerdict => (
+                        "outcome",
+                        "牵头部门须作出准予（approve）或不予（deny）的决定",
+                    ),
+                    crate::domain::reply::ReplyError::LeadComment => ("comment", "请填写审查意见"),
+                };
+                Problem::validation(vec![govhall_web::FieldError {
+                    field: field.into(),
+                    message: message.into(),
+                    code: "reply".into(),
+                }])
+            }
             Self::VersionConflict => Problem::conflict(
                 "version_conflict",
                 "the task was changed by someone else; reload it",
@@ -175,44 +169,9 @@ async fn try_record(
     if review.state != "open" {
         return Err(OpinionError::Closed);
     }
+    let verdict = crate::domain::reply::interpret(task.lead, &input.outcome, &input.comment)?;
     let now = Utc::now().fixed_offset();
     let txn = state.db.begin().await?;
-    let changed = tasks::Entity::update_many()
-        .col_expr(tasks::Column::State, Expr::value("done"))
-        .col_expr(
-            tasks::Column::Outcome,
-            Expr::value(outcome_str(input.outcome.into())),
-        )
-        .col_expr(tasks::Column::Comment, Expr::value(input.comment.clone()))
-        .col_expr(tasks::Column::Reviewer, Expr::value(principal.sub.clone()))
-        .col_expr(tasks::Column::RecordedAt, Expr::value(now))
-        .col_expr(tasks::Column::Version, Expr::value(task.version + 1))
-        .filter(tasks::Column::Id.eq(task.id))
-        .filter(tasks::Column::Version.eq(task.version))
-        .exec(&txn)
-        .await?;
-    if changed.rows_affected != 1 {
-        return Err(OpinionError::VersionConflict);
-    }
-    let all = tasks::of_review(&txn, review.id).await?;
-    let standings: Vec<Standing> = all
-        .iter()
-        .map(|t| Standing {
-            lead: t.lead,
-            verdict: t.outcome.as_deref().and_then(parse_outcome),
-        })
-        .collect();
-    let conclusion = evaluate(parse_join_rule(&review.join_rule), &standings);
-    if !reviews::bump(
-        &txn,
-        review.id,
-        review.version,
-        conclusion.map(|o| (outcome_str(o), now)),
-    )
-    .await?
-    {
-        return Err(OpinionError::VersionConflict);
-    }
     let origin = Origin {
         producer: SERVICE,
         correlation_id: review.case_id,
@@ -220,54 +179,25 @@ async fn try_record(
         traceparent: Some(ctx.trace.header()),
         division_code: review.division_code.clone(),
     };
-    let closed = |t: &tasks::Model, outcome: Option<Outcome>| TaskClosed {
-        task_id: t.id,
-        review_id: review.id,
-        case_id: review.case_id,
-        department_code: t.department_code.clone(),
-        outcome,
-        closed_at: now,
-    };
-    // This department's task is closed, whatever the review does next.
-    let mut events = vec![
-        Envelope::wrap(&closed(&task, Some(input.outcome.into())), origin.clone())
-            .map_err(anyhow::Error::from)?,
-    ];
-    if let Some(outcome) = conclusion {
-        let opinions = all
-            .iter()
-            .filter_map(|t| {
-                Some(OpinionRecord {
-                    task_id: t.id,
-                    department_code: t.department_code.clone(),
-                    outcome: t.outcome.as_deref().and_then(parse_outcome)?,
-                    comment: t.comment.clone().unwrap_or_default(),
-                    reviewer: t.reviewer.clone().unwrap_or_default(),
-                    recorded_at: t.recorded_at.unwrap_or(now),
-                })
-            })
-            .collect();
-        // Tasks of a concluded review that never answered are closed with it.
-        for t in all.iter().filter(|t| t.state == "open" && t.id != task.id) {
-            events.push(
-                Envelope::wrap(&closed(t, None), origin.clone()).map_err(anyhow::Error::from)?,
-            );
+    let comment = Some(input.comment.clone()).filter(|c| !c.trim().is_empty());
+    let (events, conclusion) = match crate::decide::record(
+        &txn,
+        &review,
+        &task,
+        verdict,
+        comment,
+        &principal.sub,
+        origin,
+        now,
+    )
+    .await
+    {
+        Ok(done) => done,
+        Err(crate::decide::DecideError::VersionConflict) => {
+            return Err(OpinionError::VersionConflict);
         }
-        tasks::Entity::update_many()
-            .col_expr(tasks::Column::State, Expr::value("cancelled"))
-            .filter(tasks::Column::ReviewId.eq(review.id))
-            .filter(tasks::Column::State.eq("open"))
-            .exec(&txn)
-            .await?;
-        let event = ReviewConcluded {
-            review_id: review.id,
-            case_id: review.case_id,
-            outcome,
-            opinions,
-            concluded_at: now,
-        };
-        events.push(Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?);
-    }
+        Err(crate::decide::DecideError::Unexpected(e)) => return Err(OpinionError::Unexpected(e)),
+    };
     outbox::enqueue(&txn, &events).await?;
     txn.commit().await?;
     state.relay.notify();

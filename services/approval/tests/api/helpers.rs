@@ -1,0 +1,244 @@
+//! Spawning the approval service on either backend and watching what it publishes.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use govhall_approval::Application;
+use govhall_bus::{Bus, MemoryBus, RabbitBus, Topology, handler_fn};
+use govhall_contracts::{Envelope, Event, envelope::Origin, topology::service};
+use govhall_runtime::{ServiceSettings, SharedDeps};
+use govhall_web::{InternalKey, Principal, PrincipalKind, Role};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+/// Which implementations the service runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    /// SQLite and the in-process bus (standalone).
+    Embedded,
+    /// PostgreSQL, RabbitMQ and Redis (distributed).
+    Distributed,
+}
+
+/// A running approval service.
+pub struct TestApp {
+    pub base: String,
+    pub bus: Arc<dyn Bus>,
+    pub key: InternalKey,
+    /// What approval published (as the deadline service receives it).
+    pub seen: Arc<Mutex<Vec<Envelope>>>,
+    shutdown: CancellationToken,
+    running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    client: awc::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let topology = Topology {
+            prefix: govhall_test_support::unique_prefix(),
+            delivery_limit: 5,
+            queue_expires_ms: Some(60_000),
+        };
+        let (bus, database_url): (Arc<dyn Bus>, String) = match backend {
+            Backend::Embedded => (
+                Arc::new(MemoryBus::new(topology)),
+                govhall_test_support::fresh_sqlite_url(),
+            ),
+            Backend::Distributed => (
+                Arc::new(RabbitBus::new(govhall_test_support::amqp_url(), topology)),
+                govhall_test_support::fresh_postgres_url().await.unwrap(),
+            ),
+        };
+        bus.declare().await.unwrap();
+        let seen: Arc<Mutex<Vec<Envelope>>> = Arc::default();
+        let recorder = seen.clone();
+        // The deadline service's queue gets every approval event (tasks and conclusions).
+        let _deadline = bus.consume(
+            service::DEADLINE,
+            handler_fn(move |m| {
+                let recorder = recorder.clone();
+                async move {
+                    recorder.lock().unwrap().push(m);
+                    Ok(())
+                }
+            }),
+            CancellationToken::new(),
+        );
+        for other in [service::INTAKE, service::JOINT] {
+            let _sink = bus.consume(
+                other,
+                handler_fn(|_| async { Ok(()) }),
+                CancellationToken::new(),
+            );
+        }
+        let key = InternalKey::new(vec![5u8; 32]);
+        let cache: Arc<dyn govhall_cache::Cache> = match backend {
+            Backend::Embedded => Arc::new(govhall_cache::MemoryCache::new()),
+            Backend::Distributed => {
+                Arc::new(govhall_cache::RedisCache::new("redis://127.0.0.1:6379/", "t:").unwrap())
+            }
+        };
+        let deps = SharedDeps {
+            bus: bus.clone(),
+            cache,
+            internal_key: key.clone(),
+        };
+        let settings = ServiceSettings {
+            host: "127.0.0.1".into(),
+            port: 0,
+            database_url,
+            auto_migrate: true,
+            files_url: None,
+        };
+        let app = Application::build(settings, deps).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let running = Some(tokio::spawn(app.run_until_stopped(shutdown.clone())));
+        Self {
+            base,
+            bus,
+            key,
+            seen,
+            shutdown,
+            running,
+            client: awc::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .finish(),
+        }
+    }
+
+    pub async fn stop(mut self) {
+        self.shutdown.cancel();
+        if let Some(running) = self.running.take() {
+            tokio::time::timeout(Duration::from_secs(30), running)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+        }
+    }
+
+    /// Wraps an event as another service would.
+    pub fn envelope<E: Event>(event: &E, case_id: uuid::Uuid, producer: &'static str) -> Envelope {
+        let origin = Origin {
+            producer,
+            correlation_id: case_id,
+            causation_id: None,
+            traceparent: None,
+            division_code: "320102".into(),
+        };
+        Envelope::wrap(event, origin).unwrap()
+    }
+
+    /// Publishes envelopes.
+    pub async fn publish_all(&self, envelopes: &[Envelope]) {
+        for result in self.bus.publish(envelopes).await {
+            result.unwrap();
+        }
+    }
+
+    pub async fn publish<E: Event>(&self, event: &E, case_id: uuid::Uuid, producer: &'static str) {
+        self.publish_all(&[Self::envelope(event, case_id, producer)])
+            .await;
+    }
+
+    /// A reviewer of `department`.
+    pub fn reviewer(&self, department: &str) -> String {
+        self.key
+            .sign(&Principal {
+                sub: format!("reviewer-{department}"),
+                kind: PrincipalKind::Staff,
+                roles: vec![Role::Reviewer],
+                division: Some("320102".into()),
+                department: Some(department.into()),
+            })
+            .unwrap()
+    }
+
+    pub async fn send(
+        &self,
+        method: awc::http::Method,
+        path: &str,
+        principal: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .insert_header(("x-govhall-principal", principal));
+        let mut res = match body {
+            Some(body) => request.send_json(body).await,
+            None => request.send().await,
+        }
+        .unwrap();
+        let bytes = res.body().await.unwrap();
+        (
+            res.status().as_u16(),
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    /// The task of `department` for a case, once it exists (bounded wait).
+    pub async fn task(&self, case_id: uuid::Uuid, department: &str) -> Value {
+        let reviewer = self.reviewer(department);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, body) = self
+                .send(
+                    awc::http::Method::GET,
+                    &format!("/api/v1/tasks?case_id={case_id}"),
+                    &reviewer,
+                    None,
+                )
+                .await;
+            if let Some(task) = body["items"].as_array().and_then(|a| a.first()) {
+                return task.clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no task for {department}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Records an opinion.
+    pub async fn opinion(&self, task: &Value, department: &str, body: Value) -> (u16, Value) {
+        let id = task["id"].as_str().unwrap();
+        self.send(
+            awc::http::Method::POST,
+            &format!("/api/v1/tasks/{id}/opinion"),
+            &self.reviewer(department),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Events of `kind` for a case, once there are `n` (bounded wait).
+    pub async fn expect_events(&self, kind: &str, case_id: uuid::Uuid, n: usize) -> Vec<Envelope> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let found: Vec<Envelope> = self
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| e.message_type == kind && e.correlation_id == case_id)
+                .cloned()
+                .collect();
+            if found.len() >= n {
+                assert_eq!(found.len(), n, "more {kind} events than expected");
+                return found;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for {n} {kind}, saw {}",
+                found.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}

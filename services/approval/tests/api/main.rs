@@ -1,0 +1,30 @@
+//! The approval service on both backends (SQLite + in-process bus; PostgreSQL + RabbitMQ +
+//! Redis), fed the other services' events through the real bus.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod helpers;
+mod reviews;
+
+/// Runs each listed scenario on both backends.
+macro_rules! on_both_backends {
+    ($module:ident: $($scenario:ident),* $(,)?) => {
+        mod $module {
+            mod embedded {
+                $(#[actix_web::test] async fn $scenario() { crate::$module::$scenario(crate::helpers::Backend::Embedded).await; })*
+            }
+            mod distributed {
+                $(#[actix_web::test] async fn $scenario() { crate::$module::$scenario(crate::helpers::Backend::Distributed).await; })*
+            }
+        }
+    };
+}
+
+/// The scenarios, by area and backend: `scenarios::<area>::<backend>::<scenario>`.
+mod scenarios {
+    on_both_backends!(reviews:
+        each_join_rule_concludes_as_it_should,
+        a_late_co_department_and_an_unreasoned_refusal_are_deemed_to_agree,
+        a_withdrawal_cancels_the_open_tasks,
+        two_reviewers_on_one_task_one_wins_and_a_redelivered_acceptance_opens_one_review,
+    );
+}
