@@ -10,7 +10,7 @@ use govhall_contracts::{
     envelope::Origin,
     events::{
         approval::{TaskClosed, TaskOpened},
-        deadline::{ClockKind, ClockOverdue},
+        deadline::{ClockKind, ClockOverdue, ClockStarted},
         intake::{CaseAccepted, CaseTerminated, CaseWithdrawn},
     },
 };
@@ -40,6 +40,9 @@ impl Handler for ApprovalConsumer {
     async fn handle(&self, message: &Envelope) -> anyhow::Result<()> {
         if message.is::<ClockOverdue>() {
             return self.overdue(message).await;
+        }
+        if message.is::<ClockStarted>() {
+            return self.due(message).await;
         }
         if message.is::<CaseWithdrawn>() || message.is::<CaseTerminated>() {
             return self.case_ended(message).await;
@@ -86,6 +89,8 @@ impl Handler for ApprovalConsumer {
                 version: Set(1),
                 deemed: Set(false),
                 referred: Set(false),
+                assignee: Set(None),
+                due_at: Set(None),
             }
             .insert(&txn)
             .await?;
@@ -162,6 +167,25 @@ impl ApprovalConsumer {
         txn.commit().await?;
         self.relay.notify();
         tracing::info!(task.id = %task.id, concluded = conclusion.is_some(), "co-department deemed to agree");
+        Ok(())
+    }
+
+    /// A task clock started: the inbox shows its due time (least time left first).
+    async fn due(&self, message: &Envelope) -> anyhow::Result<()> {
+        let event: ClockStarted = message.decode()?;
+        let (ClockKind::Task, Some(task_id)) = (event.kind, event.task_id) else {
+            return Ok(());
+        };
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
+        // Not a state change: only the due time shown, so no version bump.
+        tasks::Entity::update_many()
+            .col_expr(tasks::Column::DueAt, Expr::value(event.due_at))
+            .filter(tasks::Column::Id.eq(task_id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
         Ok(())
     }
 

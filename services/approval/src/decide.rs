@@ -75,7 +75,36 @@ pub async fn record(
     if changed.rows_affected != 1 {
         return Err(DecideError::VersionConflict);
     }
-    let all = tasks::of_review(txn, review.id).await?;
+    let closed = TaskClosed {
+        task_id: task.id,
+        review_id: review.id,
+        case_id: review.case_id,
+        department_code: task.department_code.clone(),
+        outcome: Some(verdict.outcome),
+        closed_at: now,
+    };
+    // This department's task is closed, whatever the review does next.
+    let mut events = vec![Envelope::wrap(&closed, origin.clone()).map_err(anyhow::Error::from)?];
+    let (more, conclusion) = conclude_if_met(txn, review, origin, now).await?;
+    events.extend(more);
+    Ok((events, conclusion))
+}
+
+/// Concludes `review` (read at its current version) when the opinions of its live tasks
+/// (cancelled ones, e.g. a department removed by 减签, do not count) meet the join rule:
+/// the other open tasks close with it. Bumps the review's version either way, so changes to
+/// one review are serialised. Returns the events and the outcome, if concluded.
+pub async fn conclude_if_met(
+    txn: &DatabaseTransaction,
+    review: &reviews::Model,
+    origin: Origin,
+    now: DateTime<FixedOffset>,
+) -> Result<(Vec<Envelope>, Option<Outcome>), DecideError> {
+    let all: Vec<tasks::Model> = tasks::of_review(txn, review.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.state != "cancelled")
+        .collect();
     let standings: Vec<Standing> = all
         .iter()
         .map(|t| Standing {
@@ -94,55 +123,50 @@ pub async fn record(
     {
         return Err(DecideError::VersionConflict);
     }
-    let closed = |t: &tasks::Model, outcome: Option<Outcome>| TaskClosed {
-        task_id: t.id,
-        review_id: review.id,
-        case_id: review.case_id,
-        department_code: t.department_code.clone(),
-        outcome,
-        closed_at: now,
+    let mut events = Vec::new();
+    let Some(outcome) = conclusion else {
+        return Ok((events, None));
     };
-    // This department's task is closed, whatever the review does next.
-    let mut events = vec![
-        Envelope::wrap(&closed(task, Some(verdict.outcome)), origin.clone())
-            .map_err(anyhow::Error::from)?,
-    ];
-    if let Some(outcome) = conclusion {
-        let opinions = all
-            .iter()
-            .filter_map(|t| {
-                Some(OpinionRecord {
-                    task_id: t.id,
-                    department_code: t.department_code.clone(),
-                    outcome: t.outcome.as_deref().and_then(parse_outcome)?,
-                    comment: t.comment.clone().unwrap_or_default(),
-                    reviewer: t.reviewer.clone().unwrap_or_default(),
-                    recorded_at: t.recorded_at.unwrap_or(now),
-                    deemed: t.deemed,
-                    referred: t.referred,
-                })
+    let opinions = all
+        .iter()
+        .filter_map(|t| {
+            Some(OpinionRecord {
+                task_id: t.id,
+                department_code: t.department_code.clone(),
+                outcome: t.outcome.as_deref().and_then(parse_outcome)?,
+                comment: t.comment.clone().unwrap_or_default(),
+                reviewer: t.reviewer.clone().unwrap_or_default(),
+                recorded_at: t.recorded_at.unwrap_or(now),
+                deemed: t.deemed,
+                referred: t.referred,
             })
-            .collect();
-        // Tasks of a concluded review that never answered are closed with it.
-        for t in all.iter().filter(|t| t.state == "open" && t.id != task.id) {
-            events.push(
-                Envelope::wrap(&closed(t, None), origin.clone()).map_err(anyhow::Error::from)?,
-            );
-        }
-        tasks::Entity::update_many()
-            .col_expr(tasks::Column::State, Expr::value("cancelled"))
-            .filter(tasks::Column::ReviewId.eq(review.id))
-            .filter(tasks::Column::State.eq("open"))
-            .exec(txn)
-            .await?;
-        let event = ReviewConcluded {
+        })
+        .collect();
+    // Tasks of a concluded review that never answered are closed with it.
+    for t in all.iter().filter(|t| t.state == "open") {
+        let closed = TaskClosed {
+            task_id: t.id,
             review_id: review.id,
             case_id: review.case_id,
-            outcome,
-            opinions,
-            concluded_at: now,
+            department_code: t.department_code.clone(),
+            outcome: None,
+            closed_at: now,
         };
-        events.push(Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?);
+        events.push(Envelope::wrap(&closed, origin.clone()).map_err(anyhow::Error::from)?);
     }
-    Ok((events, conclusion))
+    tasks::Entity::update_many()
+        .col_expr(tasks::Column::State, Expr::value("cancelled"))
+        .filter(tasks::Column::ReviewId.eq(review.id))
+        .filter(tasks::Column::State.eq("open"))
+        .exec(txn)
+        .await?;
+    let event = ReviewConcluded {
+        review_id: review.id,
+        case_id: review.case_id,
+        outcome,
+        opinions,
+        concluded_at: now,
+    };
+    events.push(Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?);
+    Ok((events, Some(outcome)))
 }

@@ -16,8 +16,20 @@ pub type AppState = govhall_runtime::AppState;
 /// The OpenAPI description of the approval service.
 #[derive(OpenApi)]
 #[openapi(
-    paths(routes::tasks::list::list_tasks, routes::tasks::opinion::record_opinion),
-    tags((name = "tasks", description = "并联审批: review tasks and opinions"))
+    paths(
+        routes::tasks::list::list_tasks,
+        routes::tasks::opinion::record_opinion,
+        routes::tasks::assign::claim_task,
+        routes::tasks::assign::release_task,
+        routes::tasks::assign::assign_task,
+        routes::reviews::get_review,
+        routes::reviews::add_department,
+        routes::reviews::remove_department,
+    ),
+    tags(
+        (name = "tasks", description = "并联审批: review tasks and opinions"),
+        (name = "reviews", description = "并联审批: a review's make-up (加签 / 减签) and its log")
+    )
 )]
 pub struct ApiDoc;
 

@@ -480,6 +480,7 @@ impl Step<'_> {
             limit,
             started_at,
             due_at: clock.due_at,
+            task_id: clock.task_id,
         };
         self.out.push(Envelope::wrap(
             &event,

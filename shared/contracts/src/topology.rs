@@ -67,6 +67,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::INTAKE_CASE_WITHDRAWN,
             rk::INTAKE_CASE_TERMINATED,
             rk::DEADLINE_CLOCK_OVERDUE,
+            rk::DEADLINE_CLOCK_STARTED,
         ],
     },
     Subscription {

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(govhall_bus::migration::CreateOutboxAndInbox),
             Box::new(CreateReviews),
             Box::new(AddDeemedAndReferred),
+            Box::new(AddAssignmentAndLog),
         ]
     }
 }
@@ -166,6 +167,86 @@ impl MigrationTrait for AddDeemedAndReferred {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for column in [TaskFlags::Deemed, TaskFlags::Referred] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Tasks::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum TaskAssignment {
+    Assignee,
+    DueAt,
+}
+
+#[derive(DeriveIden)]
+enum ReviewLog {
+    Table,
+    Id,
+    ReviewId,
+    At,
+    Actor,
+    Action,
+    Details,
+}
+
+/// Tasks get an assignee and the due time the deadline service counted; every change of a
+/// review's make-up (加签 / 减签, assignments) is logged with actor and reason.
+struct AddAssignmentAndLog;
+
+impl MigrationName for AddAssignmentAndLog {
+    fn name(&self) -> &str {
+        "m0004_assignment_and_log"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddAssignmentAndLog {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Tasks::Table)
+                    .add_column(string_null(TaskAssignment::Assignee))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Tasks::Table)
+                    .add_column(timestamp_with_time_zone_null(TaskAssignment::DueAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReviewLog::Table)
+                    .if_not_exists()
+                    .col(uuid(ReviewLog::Id).primary_key())
+                    .col(uuid(ReviewLog::ReviewId))
+                    .col(timestamp_with_time_zone(ReviewLog::At))
+                    .col(string(ReviewLog::Actor))
+                    .col(string(ReviewLog::Action))
+                    .col(json_null(ReviewLog::Details))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(ReviewLog::Table).to_owned())
+            .await?;
+        for column in [TaskAssignment::Assignee, TaskAssignment::DueAt] {
             manager
                 .alter_table(
                     Table::alter()

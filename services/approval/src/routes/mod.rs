@@ -1,5 +1,6 @@
 //! HTTP routes of the approval service.
 
+pub mod reviews;
 pub mod tasks;
 
 use actix_web::web;
@@ -12,6 +13,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/tasks/{id}/opinion",
                 web::post().to(tasks::opinion::record_opinion),
+            )
+            .route(
+                "/tasks/{id}/claim",
+                web::post().to(tasks::assign::claim_task),
+            )
+            .route(
+                "/tasks/{id}/release",
+                web::post().to(tasks::assign::release_task),
+            )
+            .route(
+                "/tasks/{id}/assignment",
+                web::post().to(tasks::assign::assign_task),
+            )
+            .route("/reviews/{id}", web::get().to(reviews::get_review))
+            .route(
+                "/reviews/{id}/departments",
+                web::post().to(reviews::add_department),
+            )
+            .route(
+                "/reviews/{id}/departments/{code}/removal",
+                web::post().to(reviews::remove_department),
             ),
     );
 }

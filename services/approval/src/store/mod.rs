@@ -1,4 +1,5 @@
 //! Tables of the approval service.
 
+pub mod log;
 pub mod reviews;
 pub mod tasks;

@@ -39,6 +39,10 @@ pub struct Model {
     pub deemed: bool,
     /// Agreed but referred upward.
     pub referred: bool,
+    /// The reviewer working on it (claimed or assigned), if any.
+    pub assignee: Option<String>,
+    /// Due time of its clock, as the deadline service counted it.
+    pub due_at: Option<DateTime<FixedOffset>>,
 }
 
 /// No relations.
@@ -66,5 +70,8 @@ pub async fn inbox(
     if let Some(case_id) = case_id {
         q = q.filter(Column::CaseId.eq(case_id));
     }
-    q.order_by_asc(Column::OpenedAt).all(db).await
+    // Least time left first; tasks whose due time is not known yet after them.
+    let mut items = q.order_by_asc(Column::OpenedAt).all(db).await?;
+    items.sort_by_key(|t| (t.state != "open", t.due_at.is_none(), t.due_at));
+    Ok(items)
 }

@@ -145,6 +145,19 @@ impl TestApp {
             .await;
     }
 
+    /// Staff `sub` of `department` with `roles`.
+    pub fn staff(&self, sub: &str, department: &str, roles: &[Role]) -> String {
+        self.key
+            .sign(&Principal {
+                sub: sub.into(),
+                kind: PrincipalKind::Staff,
+                roles: roles.to_vec(),
+                division: Some("320102".into()),
+                department: Some(department.into()),
+            })
+            .unwrap()
+    }
+
     /// A reviewer of `department`.
     pub fn reviewer(&self, department: &str) -> String {
         self.key

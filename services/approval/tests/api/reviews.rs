@@ -262,3 +262,259 @@ pub async fn two_reviewers_on_one_task_one_wins_and_a_redelivered_acceptance_ope
     assert_eq!(statuses, [200, 409], "{a:?} {b:?}");
     app.stop().await;
 }
+
+pub async fn tasks_are_claimed_released_and_assigned_and_the_inbox_shows_the_time_left(
+    backend: Backend,
+) {
+    use govhall_contracts::events::deadline::ClockStarted;
+    use govhall_web::Role;
+    let app = TestApp::spawn(backend).await;
+    let case_id = open(&app, JoinRule::All, &[("LEAD", true)]).await;
+    let task = app.task(case_id, "LEAD").await;
+    let task_id: Uuid = task["id"].as_str().unwrap().parse().unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00+08:00").unwrap();
+    let started = ClockStarted {
+        clock_id: Uuid::now_v7(),
+        case_id,
+        kind: ClockKind::Task,
+        limit: TimeLimit {
+            value: 7,
+            unit: LimitUnit::WorkingDays,
+        },
+        started_at: chrono::Utc::now().fixed_offset(),
+        due_at: due,
+        task_id: Some(task_id),
+    };
+    app.publish(&started, case_id, "deadline").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.task(case_id, "LEAD").await["due_at"].is_null() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the due time never reached the inbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let a = app.staff("reviewer-a", "LEAD", &[Role::Reviewer]);
+    let b = app.staff("reviewer-b", "LEAD", &[Role::Reviewer]);
+    let leader = app.staff("leader-1", "LEAD", &[Role::Leader]);
+    let path = |verb: &str| format!("/api/v1/tasks/{task_id}/{verb}");
+    let (status, claimed) = app
+        .send(
+            awc::http::Method::POST,
+            &path("claim"),
+            &a,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(
+        (status, claimed["assignee"].as_str()),
+        (200, Some("reviewer-a")),
+        "{claimed}"
+    );
+    let (status, _) = app
+        .send(
+            awc::http::Method::POST,
+            &path("claim"),
+            &b,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(status, 409, "held by another");
+    let (status, held) = app
+        .send(
+            awc::http::Method::POST,
+            &path("opinion"),
+            &b,
+            Some(&json!({"outcome": "approve", "comment": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (status, held["code"].as_str()),
+        (409, Some("assigned_to_another"))
+    );
+    let (status, _) = app
+        .send(
+            awc::http::Method::POST,
+            &path("release"),
+            &b,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(status, 409, "only the holder releases");
+    let (status, _) = app
+        .send(
+            awc::http::Method::POST,
+            &path("release"),
+            &a,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .send(
+            awc::http::Method::POST,
+            &path("assignment"),
+            &a,
+            Some(&json!({"assignee": "reviewer-b"})),
+        )
+        .await;
+    assert_eq!(status, 403, "only a leader assigns");
+    let (status, assigned) = app
+        .send(
+            awc::http::Method::POST,
+            &path("assignment"),
+            &leader,
+            Some(&json!({"assignee": "reviewer-b", "reason": "按分工"})),
+        )
+        .await;
+    assert_eq!(
+        (status, assigned["assignee"].as_str()),
+        (200, Some("reviewer-b"))
+    );
+    let (status, _) = app
+        .send(
+            awc::http::Method::POST,
+            &path("opinion"),
+            &b,
+            Some(&json!({"outcome": "approve", "comment": "符合条件"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, review) = app
+        .send(
+            awc::http::Method::GET,
+            &format!("/api/v1/reviews/{}", task["review_id"].as_str().unwrap()),
+            &leader,
+            None,
+        )
+        .await;
+    let actions: Vec<&str> = review["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["claimed", "released", "assigned"], "{review}");
+    app.stop().await;
+}
+
+pub async fn a_co_department_is_added_and_another_removed_mid_review(backend: Backend) {
+    use govhall_web::Role;
+    let app = TestApp::spawn(backend).await;
+    let case_id = open(
+        &app,
+        JoinRule::All,
+        &[("LEAD", true), ("CO1", false), ("CO2", false)],
+    )
+    .await;
+    let review_id = app.task(case_id, "LEAD").await["review_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead = app.staff("lead-reviewer", "LEAD", &[Role::Reviewer]);
+    let co1 = app.staff("co1-reviewer", "CO1", &[Role::Reviewer]);
+    let post = |path: String, who: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.send(awc::http::Method::POST, &path, &who, Some(&body))
+                .await
+        }
+    };
+    let (status, _) = post(
+        format!("/api/v1/reviews/{review_id}/departments"),
+        co1.clone(),
+        json!({"department_code": "CO3", "name": "CO3", "reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, 403, "a co-department does not change the make-up");
+    let (status, _) = post(
+        format!("/api/v1/reviews/{review_id}/departments"),
+        lead.clone(),
+        json!({"department_code": "CO3", "name": "CO3", "reason": ""}),
+    )
+    .await;
+    assert_eq!(status, 422, "a reason is required");
+    let (status, added) = post(
+        format!("/api/v1/reviews/{review_id}/departments"),
+        lead.clone(),
+        json!({"department_code": "CO3", "name": "卫健委", "reason": "涉及卫生条件"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    app.expect_events(routing::APPROVAL_TASK_OPENED, case_id, 4)
+        .await;
+    app.opinion(
+        &app.task(case_id, "CO1").await,
+        "CO1",
+        json!({"outcome": "agree"}),
+    )
+    .await;
+    app.opinion(
+        &app.task(case_id, "LEAD").await,
+        "LEAD",
+        json!({"outcome": "approve", "comment": "准予"}),
+    )
+    .await;
+    let (status, _) = post(
+        format!("/api/v1/reviews/{review_id}/departments/LEAD/removal"),
+        lead.clone(),
+        json!({"reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, 409, "the lead stays");
+    let (status, _) = post(
+        format!("/api/v1/reviews/{review_id}/departments/CO1/removal"),
+        lead.clone(),
+        json!({"reason": "x"}),
+    )
+    .await;
+    assert_eq!(status, 409, "a department that answered stays");
+    let (status, review) = post(
+        format!("/api/v1/reviews/{review_id}/departments/CO2/removal"),
+        lead.clone(),
+        json!({"reason": "不涉及该部门职责"}),
+    )
+    .await;
+    assert_eq!(
+        (status, review["state"].as_str()),
+        (200, Some("open")),
+        "CO3 still has to answer: {review}"
+    );
+    app.opinion(
+        &app.task(case_id, "CO3").await,
+        "CO3",
+        json!({"outcome": "agree"}),
+    )
+    .await;
+    let done = app
+        .expect_events(routing::APPROVAL_REVIEW_CONCLUDED, case_id, 1)
+        .await;
+    assert_eq!(done[0].payload["outcome"], "approved");
+    let departments: Vec<&str> = done[0].payload["opinions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["department_code"].as_str().unwrap())
+        .collect();
+    assert!(
+        departments.contains(&"CO3") && !departments.contains(&"CO2"),
+        "{departments:?}"
+    );
+    let (_, review) = app
+        .send(
+            awc::http::Method::GET,
+            &format!("/api/v1/reviews/{review_id}"),
+            &lead,
+            None,
+        )
+        .await;
+    let actions: Vec<&str> = review["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["department_added", "department_removed"]);
+    assert_eq!(review["log"][1]["details"]["reason"], "不涉及该部门职责");
+    app.stop().await;
+}

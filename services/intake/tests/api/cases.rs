@@ -135,6 +135,7 @@ pub async fn a_draft_becomes_a_case_that_is_accepted_decided_delivered_and_follo
     // The deadline service counts the due date; it shows on the case and the receipt.
     let case_id = uuid(&accepted["id"]);
     let started = ClockStarted {
+        task_id: None,
         clock_id: Uuid::now_v7(),
         case_id,
         kind: ClockKind::Processing,

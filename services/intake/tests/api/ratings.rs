@@ -78,6 +78,7 @@ pub async fn an_ended_case_is_rated_once_and_a_bad_rating_opens_a_rectification(
     // The deadline service counts the rectification's time; the department closes it.
     let case_id: Uuid = id.parse().unwrap();
     let started = ClockStarted {
+        task_id: None,
         clock_id: Uuid::now_v7(),
         case_id,
         kind: ClockKind::Rectification,

@@ -42,6 +42,9 @@ pub struct ClockStarted {
     pub started_at: DateTime<FixedOffset>,
     /// When it falls due.
     pub due_at: DateTime<FixedOffset>,
+    /// The review task or rating the clock belongs to, if any.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 impl Event for ClockStarted {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_STARTED;

@@ -1,5 +1,6 @@
 //! Review tasks: a department's inbox and its opinions.
 
+pub mod assign;
 pub mod list;
 pub mod opinion;
 
@@ -42,6 +43,10 @@ pub struct TaskOut {
     pub deemed: bool,
     /// Agreed but referred upward.
     pub referred: bool,
+    /// The reviewer working on it, if claimed or assigned.
+    pub assignee: Option<String>,
+    /// When its time runs out (as the deadline service counted it).
+    pub due_at: Option<DateTime<FixedOffset>>,
 }
 
 impl From<tasks::Model> for TaskOut {
@@ -61,6 +66,8 @@ impl From<tasks::Model> for TaskOut {
             version: t.version,
             deemed: t.deemed,
             referred: t.referred,
+            assignee: t.assignee,
+            due_at: t.due_at,
         }
     }
 }

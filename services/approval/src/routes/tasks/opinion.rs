@@ -46,6 +46,9 @@ pub enum OpinionError {
     /// The task already has an opinion.
     #[error("task is closed")]
     Closed,
+    /// Another reviewer holds the task.
+    #[error("assigned to another reviewer")]
+    AssignedToAnother,
     /// The lead's reply is not a verdict with reasons.
     #[error(transparent)]
     Reply(#[from] crate::domain::reply::ReplyError),
@@ -68,7 +71,7 @@ impl ResponseError for OpinionError {
         match self {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Closed | Self::VersionConflict => StatusCode::CONFLICT,
+            Self::Closed | Self::VersionConflict | Self::AssignedToAnother => StatusCode::CONFLICT,
             Self::Reply(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -80,6 +83,9 @@ impl ResponseError for OpinionError {
             ),
             Self::NotFound => Problem::not_found("task"),
             Self::Closed => Problem::conflict("task_closed", "the task already has an opinion"),
+            Self::AssignedToAnother => {
+                Problem::conflict("assigned_to_another", "该任务已由其他审查人员办理")
+            }
             Self::Reply(e) => {
                 let (field, message) = match e {
                     crate::domain::reply::ReplyError::LeadVerdict => (
@@ -116,7 +122,7 @@ impl ResponseError for OpinionError {
         (status = 200, description = "Recorded", body = TaskOut),
         (status = 403, description = "Not a reviewer of the department", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such task", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already decided or changed concurrently", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided, held by another reviewer, or changed concurrently", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid opinion", body = Problem, content_type = "application/problem+json"),
     ))]
 #[tracing::instrument(skip_all, fields(task.id = %id))]
@@ -158,6 +164,13 @@ async fn try_record(
     }
     if task.state != "open" {
         return Err(OpinionError::Closed);
+    }
+    // A task someone claimed or was assigned is his (a leader may still answer for the
+    // department).
+    if task.assignee.as_deref().is_some_and(|a| a != principal.sub)
+        && !principal.has_role(Role::Leader)
+    {
+        return Err(OpinionError::AssignedToAnother);
     }
     if input.version.is_some_and(|v| v != task.version) {
         return Err(OpinionError::VersionConflict);
