@@ -25,6 +25,7 @@ pub type AppState = govhall_runtime::AppState;
         routes::reviews::get_review,
         routes::reviews::add_department,
         routes::reviews::remove_department,
+        routes::reviews::resume_review,
     ),
     tags(
         (name = "tasks", description = "并联审批: review tasks and opinions"),

@@ -15,12 +15,12 @@ use govhall_contracts::{
     envelope::Origin,
     events::{
         Outcome,
-        approval::ReviewConcluded,
+        approval::{ReviewConcluded, ReviewResumed, ReviewSuspended},
         deadline::{
             ClockDueChanged, ClockExpired, ClockExtended, ClockKind, ClockOverdue, ClockResumed,
             ClockStarted, ClockWarned, WarningLevel,
         },
-        intake::{CaseAccepted, CaseDecided, CaseTerminated},
+        intake::{CaseAccepted, CaseDecided, CaseResumed, CaseSuspended, CaseTerminated},
         joint::{ResultReturned, RoutePlanned},
     },
 };
@@ -116,6 +116,10 @@ impl Handler for IntakeConsumer {
                 ClockKind::Commitment => step.commitment_broken(e.case_id).await?,
                 _ => {}
             }
+        } else if message.is::<ReviewSuspended>() {
+            step.review_suspended(message.decode()?).await?;
+        } else if message.is::<ReviewResumed>() {
+            step.review_resumed(message.decode()?).await?;
         } else if message.is::<ResultReturned>() {
             step.result_returned(message.decode()?).await?;
         } else if message.is::<RoutePlanned>() {
@@ -248,6 +252,65 @@ impl Step<'_> {
                     case_id: case.id,
                     outcome: e.outcome,
                     decided_at: e.concluded_at,
+                },
+                self.origin(),
+            )?);
+        }
+        Ok(())
+    }
+
+    /// The lead department suspended the review for a special procedure: so is the case, and
+    /// its clocks stop (deadline reacts to `intake.case.suspended`).
+    async fn review_suspended(&mut self, e: ReviewSuspended) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, e.case_id).await? else {
+            anyhow::bail!("review suspended for an unknown case");
+        };
+        let suspension = json!({"procedure": e.procedure, "legal_basis": e.legal_basis, "note": e.comment, "since": e.suspended_at, "by": "lead_department"});
+        let label = crate::domain::codes::SpecialProcedure::parse(&e.procedure)
+            .map_or("特别程序", |p| p.label());
+        let changed = self
+            .transition(
+                &case,
+                Action::Suspend,
+                vec![(cases::Column::Suspension, Expr::value(suspension))],
+                "suspended",
+                format!("牵头部门启动特别程序：{label}"),
+            )
+            .await?;
+        if changed {
+            let event = CaseSuspended {
+                case_id: case.id,
+                procedure: e.procedure,
+                legal_basis: e.legal_basis,
+                suspended_at: e.suspended_at,
+            };
+            self.out.push(Envelope::wrap(&event, self.origin())?);
+        }
+        Ok(())
+    }
+
+    /// The lead department resumed the review: the case and its clocks run again.
+    async fn review_resumed(&mut self, e: ReviewResumed) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, e.case_id).await? else {
+            anyhow::bail!("review resumed for an unknown case");
+        };
+        let changed = self
+            .transition(
+                &case,
+                Action::Resume,
+                vec![(
+                    cases::Column::Suspension,
+                    Expr::value(Option::<serde_json::Value>::None),
+                )],
+                "resumed",
+                "特别程序结束，恢复审查".into(),
+            )
+            .await?;
+        if changed {
+            self.out.push(Envelope::wrap(
+                &CaseResumed {
+                    case_id: case.id,
+                    resumed_at: e.resumed_at,
                 },
                 self.origin(),
             )?);

@@ -54,6 +54,10 @@ pub const APPROVAL_TASK_OPENED: &str = "approval.task.opened";
 pub const APPROVAL_TASK_CLOSED: &str = "approval.task.closed";
 /// A review concluded (approved or denied).
 pub const APPROVAL_REVIEW_CONCLUDED: &str = "approval.review.concluded";
+/// The lead department suspended a review for a special procedure.
+pub const APPROVAL_REVIEW_SUSPENDED: &str = "approval.review.suspended";
+/// The lead department resumed a suspended review.
+pub const APPROVAL_REVIEW_RESUMED: &str = "approval.review.resumed";
 /// Joint handling decided how a case is routed across levels.
 pub const JOINT_ROUTE_PLANNED: &str = "joint.route.planned";
 /// A case was sent to the next level of its chain (a stage clock starts).
@@ -91,6 +95,8 @@ pub const ALL: &[&str] = &[
     APPROVAL_TASK_OPENED,
     APPROVAL_TASK_CLOSED,
     APPROVAL_REVIEW_CONCLUDED,
+    APPROVAL_REVIEW_SUSPENDED,
+    APPROVAL_REVIEW_RESUMED,
     JOINT_ROUTE_PLANNED,
     JOINT_RESULT_RETURNED,
     JOINT_STAGE_SENT,

@@ -32,6 +32,8 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
         service: service::INTAKE,
         patterns: &[
             rk::APPROVAL_REVIEW_CONCLUDED,
+            rk::APPROVAL_REVIEW_SUSPENDED,
+            rk::APPROVAL_REVIEW_RESUMED,
             rk::DEADLINE_CLOCK_ANY,
             rk::JOINT_ROUTE_PLANNED,
             rk::JOINT_RESULT_RETURNED,

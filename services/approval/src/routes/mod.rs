@@ -28,6 +28,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/reviews/{id}", web::get().to(reviews::get_review))
             .route(
+                "/reviews/{id}/resumption",
+                web::post().to(reviews::resume_review),
+            )
+            .route(
                 "/reviews/{id}/departments",
                 web::post().to(reviews::add_department),
             )

@@ -390,3 +390,50 @@ pub async fn remove_department(
     state.relay.notify();
     get_review(state, principal, web::Path::from(id)).await
 }
+
+/// The lead department resumes a suspended review (the special procedure ended).
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/resumption", tag = "reviews", operation_id = "resume_review",
+    params(("id" = Uuid, Path, description = "Review id")),
+    responses(
+        (status = 200, description = "Resumed; the review as it now is", body = ReviewOut),
+        (status = 403, description = "Not staff of the lead department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such review visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not suspended, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resume_review(
+    state: web::Data<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let (review, all) = visible(&state, &principal, *id).await?;
+    lead_staff(&principal, &all)?;
+    let now = Utc::now().fixed_offset();
+    let txn = state.db.begin().await.map_err(internal)?;
+    if !reviews::set_state(&txn, review.id, review.version, "suspended", "open")
+        .await
+        .map_err(internal)?
+    {
+        return Err(Problem::conflict(
+            "not_suspended",
+            "审查未中止，或已被他人修改",
+        ));
+    }
+    log::record(&txn, review.id, now, &principal.sub, "resumed", json!({}))
+        .await
+        .map_err(internal)?;
+    let event = govhall_contracts::events::approval::ReviewResumed {
+        review_id: review.id,
+        case_id: review.case_id,
+        resumed_at: now,
+    };
+    outbox::enqueue(
+        &txn,
+        &[Envelope::wrap(&event, origin(&review, &ctx)).map_err(internal)?],
+    )
+    .await
+    .map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    state.relay.notify();
+    get_review(state, principal, web::Path::from(review.id)).await
+}

@@ -60,3 +60,23 @@ pub async fn bump(
     }
     Ok(update.exec(db).await?.rows_affected == 1)
 }
+
+/// Moves a review from state `from` to `to` if it is still at `version`; returns whether it did.
+pub async fn set_state(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    version: i32,
+    from: &str,
+    to: &str,
+) -> Result<bool, DbErr> {
+    Ok(Entity::update_many()
+        .col_expr(Column::Version, Expr::value(version + 1))
+        .col_expr(Column::State, Expr::value(to))
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(version))
+        .filter(Column::State.eq(from))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}

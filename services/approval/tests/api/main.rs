@@ -28,5 +28,6 @@ mod scenarios {
         two_reviewers_on_one_task_one_wins_and_a_redelivered_acceptance_opens_one_review,
         tasks_are_claimed_released_and_assigned_and_the_inbox_shows_the_time_left,
         a_co_department_is_added_and_another_removed_mid_review,
+        the_lead_suspends_the_review_for_a_special_procedure_and_resumes_it,
     );
 }

@@ -518,3 +518,80 @@ pub async fn a_co_department_is_added_and_another_removed_mid_review(backend: Ba
     assert_eq!(review["log"][1]["details"]["reason"], "不涉及该部门职责");
     app.stop().await;
 }
+
+pub async fn the_lead_suspends_the_review_for_a_special_procedure_and_resumes_it(backend: Backend) {
+    use govhall_web::Role;
+    let app = TestApp::spawn(backend).await;
+    let case_id = open(&app, JoinRule::All, &[("LEAD", true), ("CO", false)]).await;
+    let lead_task = app.task(case_id, "LEAD").await;
+    let review_id = lead_task["review_id"].as_str().unwrap().to_owned();
+    let (status, problem) = app
+        .opinion(
+            &lead_task,
+            "LEAD",
+            json!({"outcome": "suspend", "comment": "需专家评审"}),
+        )
+        .await;
+    assert_eq!(
+        (status, problem["errors"][0]["field"].as_str()),
+        (422, Some("procedure")),
+        "{problem}"
+    );
+    let (status, _) = app
+        .opinion(&lead_task, "LEAD", json!({"outcome": "suspend", "procedure": "expert_review", "legal_basis": "《中华人民共和国行政许可法》第四十五条", "comment": "需专家评审"}))
+        .await;
+    assert_eq!(status, 200);
+    let lead = app.staff("lead-1", "LEAD", &[Role::Reviewer]);
+    let (_, review) = app
+        .send(
+            awc::http::Method::GET,
+            &format!("/api/v1/reviews/{review_id}"),
+            &lead,
+            None,
+        )
+        .await;
+    assert_eq!(review["state"], "suspended");
+    let (status, waiting) = app
+        .opinion(
+            &app.task(case_id, "CO").await,
+            "CO",
+            json!({"outcome": "agree"}),
+        )
+        .await;
+    assert_eq!(
+        (status, waiting["code"].as_str()),
+        (409, Some("review_suspended"))
+    );
+    let co = app.staff("co-1", "CO", &[Role::Reviewer]);
+    let (status, _) = app
+        .send(
+            awc::http::Method::POST,
+            &format!("/api/v1/reviews/{review_id}/resumption"),
+            &co,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(status, 403, "only the lead resumes");
+    let (status, review) = app
+        .send(
+            awc::http::Method::POST,
+            &format!("/api/v1/reviews/{review_id}/resumption"),
+            &lead,
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(
+        (status, review["state"].as_str()),
+        (200, Some("open")),
+        "{review}"
+    );
+    let (status, _) = app
+        .opinion(
+            &app.task(case_id, "CO").await,
+            "CO",
+            json!({"outcome": "agree"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.stop().await;
+}

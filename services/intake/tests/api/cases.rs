@@ -854,6 +854,43 @@ pub async fn refusals_special_procedures_couriers_terminations_and_colours_each_
     app.case_when(&id, &me, "the red light", |c| c["status_colour"] == "red")
         .await;
 
+    // The lead department suspends the review too: the case follows, and back.
+    use govhall_contracts::events::approval::{ReviewResumed, ReviewSuspended};
+    let review_id = Uuid::now_v7();
+    let suspended = ReviewSuspended {
+        review_id,
+        case_id,
+        procedure: "hearing".into(),
+        legal_basis: "《中华人民共和国行政许可法》第四十六条".into(),
+        comment: "需举行听证".into(),
+        suspended_at: at("2026-11-04T10:00:00+08:00"),
+    };
+    app.publish(&suspended, case_id, "approval").await;
+    let held = app
+        .case_when(&id, &me, "the review's suspension", |c| {
+            c["state"] == "suspended"
+        })
+        .await;
+    assert_eq!(held["suspension"]["procedure"], "hearing");
+    app.expect_events(routing::INTAKE_CASE_SUSPENDED, &id, 2)
+        .await;
+    app.publish(
+        &ReviewResumed {
+            review_id,
+            case_id,
+            resumed_at: at("2026-11-04T16:00:00+08:00"),
+        },
+        case_id,
+        "approval",
+    )
+    .await;
+    app.case_when(&id, &me, "the review's resumption", |c| {
+        c["state"] == "in_review"
+    })
+    .await;
+    app.expect_events(routing::INTAKE_CASE_RESUMED, &id, 2)
+        .await;
+
     // Decided, sent by courier (a tracking number is required), then received.
     let concluded = ReviewConcluded {
         review_id: Uuid::now_v7(),

@@ -93,3 +93,40 @@ impl Event for ReviewConcluded {
     const TYPE: &'static str = routing::APPROVAL_REVIEW_CONCLUDED;
     const VERSION: u16 = 1;
 }
+
+/// The lead department suspended the review for a special procedure (特别程序).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewSuspended {
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Procedure (`hearing`, `testing`, `appraisal`, `expert_review`, `public_notice`,
+    /// `auction`, `other`).
+    pub procedure: String,
+    /// Legal basis.
+    pub legal_basis: String,
+    /// The lead's opinion.
+    pub comment: String,
+    /// When.
+    pub suspended_at: DateTime<FixedOffset>,
+}
+impl Event for ReviewSuspended {
+    const TYPE: &'static str = routing::APPROVAL_REVIEW_SUSPENDED;
+    const VERSION: u16 = 1;
+}
+
+/// The lead department resumed a suspended review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewResumed {
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// When.
+    pub resumed_at: DateTime<FixedOffset>,
+}
+impl Event for ReviewResumed {
+    const TYPE: &'static str = routing::APPROVAL_REVIEW_RESUMED;
+    const VERSION: u16 = 1;
+}

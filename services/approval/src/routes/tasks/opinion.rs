@@ -26,6 +26,13 @@ pub struct OpinionIn {
     /// reason) or `agree_refer`; a refusal without a reason, or any other answer, counts as
     /// agreement and is recorded as deemed. (`approved` / `denied` are accepted as older names.)
     pub outcome: String,
+    /// The lead only: with `outcome: "suspend"`, the special procedure (`hearing`, `testing`,
+    /// `appraisal`, `expert_review`, `public_notice`, `auction`, `other`).
+    #[serde(default)]
+    pub procedure: Option<String>,
+    /// The lead only, with `suspend`: the legal basis.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
     /// Opinion text; required from the lead, and for a co-department's refusal.
     #[validate(length(max = 2000, message = "审查意见不超过 2000 字"))]
     #[serde(default)]
@@ -46,6 +53,12 @@ pub enum OpinionError {
     /// The task already has an opinion.
     #[error("task is closed")]
     Closed,
+    /// The review is suspended for a special procedure.
+    #[error("review suspended")]
+    Suspended,
+    /// A suspension without its procedure or legal basis.
+    #[error("invalid suspension")]
+    Suspension(&'static str, &'static str),
     /// Another reviewer holds the task.
     #[error("assigned to another reviewer")]
     AssignedToAnother,
@@ -71,7 +84,10 @@ impl ResponseError for OpinionError {
         match self {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Closed | Self::VersionConflict | Self::AssignedToAnother => StatusCode::CONFLICT,
+            Self::Closed | Self::VersionConflict | Self::AssignedToAnother | Self::Suspended => {
+                StatusCode::CONFLICT
+            }
+            Self::Suspension(..) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Reply(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -83,6 +99,16 @@ impl ResponseError for OpinionError {
             ),
             Self::NotFound => Problem::not_found("task"),
             Self::Closed => Problem::conflict("task_closed", "the task already has an opinion"),
+            Self::Suspended => {
+                Problem::conflict("review_suspended", "审查因特别程序中止，恢复后再出具意见")
+            }
+            Self::Suspension(field, message) => {
+                Problem::validation(vec![govhall_web::FieldError {
+                    field: (*field).into(),
+                    message: (*message).into(),
+                    code: "suspension".into(),
+                }])
+            }
             Self::AssignedToAnother => {
                 Problem::conflict("assigned_to_another", "该任务已由其他审查人员办理")
             }
@@ -179,8 +205,14 @@ async fn try_record(
         .one(&state.db)
         .await?
         .ok_or(OpinionError::NotFound)?;
+    if review.state == "suspended" {
+        return Err(OpinionError::Suspended);
+    }
     if review.state != "open" {
         return Err(OpinionError::Closed);
+    }
+    if task.lead && input.outcome == "suspend" {
+        return suspend(state, principal, ctx, &review, &task, input).await;
     }
     let verdict = crate::domain::reply::interpret(task.lead, &input.outcome, &input.comment)?;
     let now = Utc::now().fixed_offset();
@@ -220,4 +252,82 @@ async fn try_record(
         .ok_or(OpinionError::NotFound)?;
     tracing::info!(concluded = conclusion.is_some(), "opinion recorded");
     Ok(HttpResponse::Ok().json(TaskOut::from(task)))
+}
+
+/// The lead suspends the review for a special procedure: opinions wait; intake suspends the
+/// case and the deadline service stops its clocks until the lead resumes.
+async fn suspend(
+    state: &AppState,
+    principal: &Principal,
+    ctx: &RequestContext,
+    review: &crate::store::reviews::Model,
+    task: &crate::store::tasks::Model,
+    input: &OpinionIn,
+) -> Result<HttpResponse, OpinionError> {
+    const PROCEDURES: &[&str] = &[
+        "hearing",
+        "testing",
+        "appraisal",
+        "expert_review",
+        "public_notice",
+        "auction",
+        "other",
+    ];
+    let procedure = input
+        .procedure
+        .as_deref()
+        .filter(|p| PROCEDURES.contains(p));
+    let Some(procedure) = procedure else {
+        return Err(OpinionError::Suspension("procedure", "请选择特别程序种类"));
+    };
+    let Some(legal_basis) = input
+        .legal_basis
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+    else {
+        return Err(OpinionError::Suspension("legal_basis", "请填写法律依据"));
+    };
+    if input.comment.trim().is_empty() {
+        return Err(OpinionError::Suspension("comment", "请填写中止理由"));
+    }
+    let now = Utc::now().fixed_offset();
+    let txn = state.db.begin().await?;
+    if !crate::store::reviews::set_state(&txn, review.id, review.version, "open", "suspended")
+        .await?
+    {
+        return Err(OpinionError::VersionConflict);
+    }
+    crate::store::log::record(
+        &txn,
+        review.id,
+        now,
+        &principal.sub,
+        "suspended",
+        serde_json::json!({"procedure": procedure, "legal_basis": legal_basis, "comment": input.comment}),
+    )
+    .await?;
+    let event = govhall_contracts::events::approval::ReviewSuspended {
+        review_id: review.id,
+        case_id: review.case_id,
+        procedure: procedure.into(),
+        legal_basis: legal_basis.into(),
+        comment: input.comment.clone(),
+        suspended_at: now,
+    };
+    let origin = Origin {
+        producer: SERVICE,
+        correlation_id: review.case_id,
+        causation_id: None,
+        traceparent: Some(ctx.trace.header()),
+        division_code: review.division_code.clone(),
+    };
+    outbox::enqueue(
+        &txn,
+        &[govhall_contracts::Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
+    )
+    .await?;
+    txn.commit().await?;
+    state.relay.notify();
+    tracing::info!(review.id = %review.id, "review suspended");
+    Ok(HttpResponse::Ok().json(TaskOut::from(task.clone())))
 }
