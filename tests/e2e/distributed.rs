@@ -104,6 +104,7 @@ async fn a_case_goes_through_every_service_as_separate_processes_on_postgres_and
     flow::draft_to_rating(&api, &cluster.tokens, "citizen-d3").await;
     flow::supplement_and_tolerated_acceptance(&api, &cluster.tokens, "citizen-d4").await;
     deemed_acceptance(&cluster, &api).await;
+    late_co_department(&cluster, &api).await;
     // Each service reports its database and broker ready.
     let client = awc::Client::default();
     for proc in &cluster.procs {
@@ -305,4 +306,122 @@ async fn deemed_acceptance(cluster: &Cluster, api: &Api) {
         },
     )
     .await;
+}
+
+/// A lead and three co-departments; one co-department never answers. Its countersign time
+/// cannot run out in a test: the deadline service's overdue event is published on the real
+/// broker as that service would; approval deems the consent, the lead decides, intake
+/// records the decision.
+async fn late_co_department(cluster: &Cluster, api: &Api) {
+    use govhall_bus::{Bus, RabbitBus, Topology};
+    use govhall_contracts::{
+        Envelope,
+        envelope::Origin,
+        events::deadline::{ClockKind, ClockOverdue},
+    };
+    let id = flow::submit_and_accept(api, &cluster.tokens, "citizen-d6", flow::PARALLEL).await;
+    for dept in ["320102-ZJJ", "320102-HBJ"] {
+        let (token, task) = task_of(cluster, api, &id, dept).await;
+        let answered = api
+            .post(
+                &format!("/api/v1/tasks/{task}/opinion"),
+                Some(&token),
+                &serde_json::json!({"outcome": "agree"}),
+                &[],
+            )
+            .await;
+        assert_eq!(answered.status, 200, "{}", answered.body);
+    }
+    let (_, late_task) = task_of(cluster, api, &id, "320102-RFB").await;
+    let prefix = cluster
+        .env
+        .iter()
+        .find(|(k, _)| k == "GOVHALL_BUS__PREFIX")
+        .unwrap()
+        .1
+        .clone();
+    let bus = RabbitBus::new(
+        govhall_test_support::amqp_url(),
+        Topology {
+            prefix,
+            delivery_limit: 5,
+            queue_expires_ms: Some(60_000),
+        },
+    );
+    let case_id: uuid::Uuid = id.parse().unwrap();
+    let overdue = ClockOverdue {
+        clock_id: uuid::Uuid::now_v7(),
+        case_id,
+        kind: ClockKind::Task,
+        department_code: Some("320102-RFB".into()),
+        due_at: chrono::Utc::now().fixed_offset(),
+        task_id: Some(late_task.parse().unwrap()),
+    };
+    let origin = Origin {
+        producer: "deadline",
+        correlation_id: case_id,
+        causation_id: None,
+        traceparent: None,
+        division_code: flow::DIVISION.into(),
+    };
+    for result in bus
+        .publish(&[Envelope::wrap(&overdue, origin).unwrap()])
+        .await
+    {
+        result.unwrap();
+    }
+    let (lead_token, lead_task) = task_of(cluster, api, &id, "320102-GTJ").await;
+    // The lead answers once the late department's consent is deemed (the review is all-must-agree).
+    let citizen = cluster.tokens.citizen("citizen-d6");
+    let lead = api
+        .post(
+            &format!("/api/v1/tasks/{lead_task}/opinion"),
+            Some(&lead_token),
+            &serde_json::json!({"outcome": "approve", "comment": "综合各部门意见，准予许可"}),
+            &[],
+        )
+        .await;
+    assert_eq!(lead.status, 200, "{}", lead.body);
+    let decided = api
+        .wait_for(
+            &format!("/api/v1/cases/{id}"),
+            Some(&citizen),
+            60,
+            "the decision",
+            |r| r.body["state"] == "decided",
+        )
+        .await;
+    assert_eq!(decided.body["outcome"], "approved");
+    let opinions = decided.body["decision"]["opinions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(opinions.len(), 4, "{opinions:?}");
+    assert!(
+        opinions
+            .iter()
+            .any(|o| o["department_code"] == "320102-RFB" && o["deemed"] == true),
+        "the late department's consent is recorded as deemed: {opinions:?}"
+    );
+}
+
+/// A reviewer token of `dept` and the id of its task for case `id`, once it is open.
+async fn task_of(cluster: &Cluster, api: &Api, id: &str, dept: &str) -> (String, String) {
+    let token = cluster.tokens.staff(
+        &format!("reviewer-{dept}"),
+        &[govhall_web::Role::Reviewer],
+        flow::DIVISION,
+        Some(dept),
+    );
+    let inbox = api
+        .wait_for(
+            &format!("/api/v1/tasks?case_id={id}"),
+            Some(&token),
+            60,
+            "the review task",
+            |r| r.status == 200 && r.body["items"].as_array().is_some_and(|a| !a.is_empty()),
+        )
+        .await;
+    let task = inbox.body["items"][0]["id"].as_str().unwrap().to_owned();
+    (token, task)
 }

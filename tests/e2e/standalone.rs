@@ -47,7 +47,7 @@ async fn a_parallel_review_concludes_when_every_department_agrees_in_standalone_
         &tokens,
         "citizen-2",
         &id,
-        &["320102-GTJ", "320102-ZJJ", "320102-HBJ"],
+        &["320102-GTJ", "320102-ZJJ", "320102-HBJ", "320102-RFB"],
     )
     .await;
 }
