@@ -91,6 +91,8 @@ impl Handler for ApprovalConsumer {
                 referred: Set(false),
                 assignee: Set(None),
                 due_at: Set(None),
+                step_index: Set(0),
+                steps: Set((!dept.steps.is_empty()).then(|| serde_json::json!(dept.steps))),
             }
             .insert(&txn)
             .await?;

@@ -22,6 +22,7 @@ pub type AppState = govhall_runtime::AppState;
         routes::tasks::assign::claim_task,
         routes::tasks::assign::release_task,
         routes::tasks::assign::assign_task,
+        routes::tasks::steps::send_back_task,
         routes::reviews::get_review,
         routes::reviews::add_department,
         routes::reviews::remove_department,

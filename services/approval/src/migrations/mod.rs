@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateReviews),
             Box::new(AddDeemedAndReferred),
             Box::new(AddAssignmentAndLog),
+            Box::new(AddSteps),
         ]
     }
 }
@@ -247,6 +248,57 @@ impl MigrationTrait for AddAssignmentAndLog {
             .drop_table(Table::drop().table(ReviewLog::Table).to_owned())
             .await?;
         for column in [TaskAssignment::Assignee, TaskAssignment::DueAt] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Tasks::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum TaskSteps {
+    StepIndex,
+    Steps,
+}
+
+/// A department's review may run in sequential steps (初审 → 复审 → 审批).
+struct AddSteps;
+
+impl MigrationName for AddSteps {
+    fn name(&self) -> &str {
+        "m0005_task_steps"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddSteps {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Tasks::Table)
+                    .add_column(integer(TaskSteps::StepIndex).default(0))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Tasks::Table)
+                    .add_column(json_null(TaskSteps::Steps))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [TaskSteps::StepIndex, TaskSteps::Steps] {
             manager
                 .alter_table(
                     Table::alter()

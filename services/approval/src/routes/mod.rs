@@ -19,6 +19,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(tasks::assign::claim_task),
             )
             .route(
+                "/tasks/{id}/send-back",
+                web::post().to(tasks::steps::send_back_task),
+            )
+            .route(
                 "/tasks/{id}/release",
                 web::post().to(tasks::assign::release_task),
             )

@@ -270,6 +270,8 @@ pub async fn add_department(
         referred: Set(false),
         assignee: Set(None),
         due_at: Set(None),
+        step_index: Set(0),
+        steps: Set(None),
     }
     .insert(&txn)
     .await

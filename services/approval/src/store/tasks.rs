@@ -43,6 +43,20 @@ pub struct Model {
     pub assignee: Option<String>,
     /// Due time of its clock, as the deadline service counted it.
     pub due_at: Option<DateTime<FixedOffset>>,
+    /// The step the department's review is at (0 = first).
+    pub step_index: i32,
+    /// The department's steps (`[{name, role}]`); none: a single step.
+    pub steps: Option<Json>,
+}
+
+impl Model {
+    /// The department's steps.
+    pub fn step_list(&self) -> Vec<govhall_contracts::events::intake::ReviewStep> {
+        self.steps
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// No relations.

@@ -29,5 +29,6 @@ mod scenarios {
         tasks_are_claimed_released_and_assigned_and_the_inbox_shows_the_time_left,
         a_co_department_is_added_and_another_removed_mid_review,
         the_lead_suspends_the_review_for_a_special_procedure_and_resumes_it,
+        a_department_reviews_in_steps_and_a_later_step_sends_back,
     );
 }

@@ -29,6 +29,7 @@ fn plan(rule: JoinRule, departments: &[(&str, bool)]) -> HandlingPlan {
                 name: (*code).into(),
                 lead: *lead,
                 time_limit: wd(7),
+                steps: vec![],
             })
             .collect(),
         join_rule: rule,
@@ -593,5 +594,137 @@ pub async fn the_lead_suspends_the_review_for_a_special_procedure_and_resumes_it
         )
         .await;
     assert_eq!(status, 200);
+    app.stop().await;
+}
+
+pub async fn a_department_reviews_in_steps_and_a_later_step_sends_back(backend: Backend) {
+    use govhall_contracts::events::intake::ReviewStep;
+    use govhall_web::Role;
+    let app = TestApp::spawn(backend).await;
+    let mut stepped = plan(JoinRule::All, &[("LEAD", true)]);
+    stepped.departments[0].steps = [
+        ("初审", "reviewer"),
+        ("复审", "reviewer"),
+        ("审批", "leader"),
+    ]
+    .into_iter()
+    .map(|(name, role)| ReviewStep {
+        name: name.into(),
+        role: role.into(),
+    })
+    .collect();
+    let case_id = Uuid::now_v7();
+    app.publish(&accepted(case_id, stepped), case_id, "intake")
+        .await;
+    let task = app.task(case_id, "LEAD").await;
+    assert_eq!(
+        (task["step"]["name"].as_str(), task["step"]["of"].as_u64()),
+        (Some("初审"), Some(3))
+    );
+    let id = task["id"].as_str().unwrap().to_owned();
+    let reviewer = app.staff("reviewer-1", "LEAD", &[Role::Reviewer]);
+    let leader = app.staff("leader-1", "LEAD", &[Role::Leader]);
+    let opinion = |who: String, body: serde_json::Value| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            app.send(
+                awc::http::Method::POST,
+                &format!("/api/v1/tasks/{id}/opinion"),
+                &who,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let (status, at) = opinion(
+        reviewer.clone(),
+        json!({"outcome": "agree", "comment": "材料齐全"}),
+    )
+    .await;
+    assert_eq!(
+        (status, at["step"]["name"].as_str(), at["state"].as_str()),
+        (200, Some("复审"), Some("open")),
+        "{at}"
+    );
+    let (_, at) = opinion(
+        reviewer.clone(),
+        json!({"outcome": "agree", "comment": "同意初审意见"}),
+    )
+    .await;
+    assert_eq!(at["step"]["name"], "审批");
+    let (status, _) = opinion(
+        reviewer.clone(),
+        json!({"outcome": "approve", "comment": "x"}),
+    )
+    .await;
+    assert_eq!(status, 403, "the sign-off step is a leader's");
+    let send_back = |body: serde_json::Value| {
+        let (app, id, leader) = (&app, id.clone(), leader.clone());
+        async move {
+            app.send(
+                awc::http::Method::POST,
+                &format!("/api/v1/tasks/{id}/send-back"),
+                &leader,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let (status, _) = send_back(json!({"to_step": 2, "reason": "x"})).await;
+    assert_eq!(status, 422, "only to an earlier step");
+    let (status, back) = send_back(json!({"to_step": 0, "reason": "初审未说明选址依据"})).await;
+    assert_eq!(
+        (status, back["step"]["name"].as_str()),
+        (200, Some("初审")),
+        "{back}"
+    );
+    opinion(
+        reviewer.clone(),
+        json!({"outcome": "agree", "comment": "已补充选址依据"}),
+    )
+    .await;
+    opinion(
+        reviewer.clone(),
+        json!({"outcome": "agree", "comment": "同意"}),
+    )
+    .await;
+    let (status, done) = opinion(
+        leader.clone(),
+        json!({"outcome": "approve", "comment": "准予许可"}),
+    )
+    .await;
+    assert_eq!(
+        (status, done["state"].as_str()),
+        (200, Some("done")),
+        "{done}"
+    );
+    let concluded = app
+        .expect_events(routing::APPROVAL_REVIEW_CONCLUDED, case_id, 1)
+        .await;
+    assert_eq!(concluded[0].payload["outcome"], "approved");
+    let (_, review) = app
+        .send(
+            awc::http::Method::GET,
+            &format!("/api/v1/reviews/{}", task["review_id"].as_str().unwrap()),
+            &leader,
+            None,
+        )
+        .await;
+    let actions: Vec<&str> = review["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "step_done",
+            "step_done",
+            "sent_back",
+            "step_done",
+            "step_done"
+        ]
+    );
     app.stop().await;
 }

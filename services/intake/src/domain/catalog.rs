@@ -74,6 +74,41 @@ pub struct ReviewDepartment {
     pub lead: bool,
     /// Its own review time limit.
     pub time_limit: Limit,
+    /// Sequential steps inside the department; empty: one step.
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+}
+
+/// Who acts at a review step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepRole {
+    /// A reviewer (审查人员).
+    Reviewer,
+    /// A leader who signs off (审批领导).
+    Leader,
+}
+
+/// One step of a department's review (初审 → 复审 → 审批).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StepSpec {
+    /// Name.
+    pub name: String,
+    /// Who acts.
+    pub role: StepRole,
+}
+
+fn steps_plan(steps: &[StepSpec]) -> Vec<govhall_contracts::events::intake::ReviewStep> {
+    steps
+        .iter()
+        .map(|s| govhall_contracts::events::intake::ReviewStep {
+            name: s.name.clone(),
+            role: match s.role {
+                StepRole::Reviewer => "reviewer".into(),
+                StepRole::Leader => "leader".into(),
+            },
+        })
+        .collect()
 }
 
 /// Join rule of a parallel review.
@@ -199,6 +234,9 @@ pub struct MatterSpec {
     pub result_name: Option<String>,
     /// Legal basis (设定依据), quoted on notices.
     pub legal_basis: String,
+    /// Sequential steps of the implementing department's review (single plans); empty: one.
+    #[serde(default)]
+    pub review_steps: Vec<StepSpec>,
     /// JSON Schema (draft 2020-12) of the application form's fields.
     #[schema(value_type = Object)]
     pub form_schema: serde_json::Value,
@@ -241,6 +279,15 @@ impl MatterSpec {
         }
         if self.handling_forms.is_empty() {
             out.push(err("handling_forms", "required", "至少选择一种办理形式"));
+        }
+        for (i, step) in self.review_steps.iter().enumerate() {
+            if step.name.trim().is_empty() {
+                out.push(err(
+                    format!("review_steps[{i}].name"),
+                    "required",
+                    "请填写审查环节名称",
+                ));
+            }
         }
         self.check_limits(&mut out);
         self.check_plan(&mut out);
@@ -423,6 +470,7 @@ impl MatterSpec {
                     name: self.department.name.clone(),
                     lead: true,
                     time_limit: committed,
+                    steps: steps_plan(&self.review_steps),
                 }],
                 JoinRule::All,
                 Vec::new(),
@@ -439,6 +487,7 @@ impl MatterSpec {
                         name: d.name.clone(),
                         lead: d.lead,
                         time_limit: d.time_limit.to_contract(),
+                        steps: steps_plan(&d.steps),
                     })
                     .collect(),
                 match join_rule {
@@ -458,6 +507,7 @@ impl MatterSpec {
                         name: s.name.clone(),
                         lead: true,
                         time_limit: s.time_limit.to_contract(),
+                        steps: Vec::new(),
                     })
                     .into_iter()
                     .collect(),
@@ -557,6 +607,7 @@ mod tests {
                 value: 5,
                 unit: Unit::WorkingDays,
             },
+            steps: vec![],
         };
         spec.plan = Plan::Parallel {
             departments: vec![dept("A", true), dept("B", true)],

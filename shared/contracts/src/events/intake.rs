@@ -51,6 +51,18 @@ pub struct DepartmentPlan {
     pub lead: bool,
     /// Time limit for this department's review.
     pub time_limit: TimeLimit,
+    /// Sequential steps inside the department (初审 → 复审 → 审批); empty: one step.
+    #[serde(default)]
+    pub steps: Vec<ReviewStep>,
+}
+
+/// One step of a department's review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewStep {
+    /// Name (初审, 复审, 审批 …).
+    pub name: String,
+    /// Who acts at this step: `reviewer` or `leader`.
+    pub role: String,
 }
 
 /// Shape of a handling plan.

@@ -3,6 +3,7 @@
 pub mod assign;
 pub mod list;
 pub mod opinion;
+pub mod steps;
 
 use chrono::{DateTime, FixedOffset};
 use govhall_contracts::events::{Outcome, intake::JoinRule};
@@ -47,11 +48,35 @@ pub struct TaskOut {
     pub assignee: Option<String>,
     /// When its time runs out (as the deadline service counted it).
     pub due_at: Option<DateTime<FixedOffset>>,
+    /// The step the department is at, when its review runs in steps.
+    pub step: Option<StepOut>,
+}
+
+/// The current step of a department's review.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StepOut {
+    /// 0-based index.
+    pub index: usize,
+    /// How many steps there are.
+    pub of: usize,
+    /// Name (初审, 复审, 审批 …).
+    pub name: String,
+    /// Who acts: `reviewer` or `leader`.
+    pub role: String,
 }
 
 impl From<tasks::Model> for TaskOut {
     fn from(t: tasks::Model) -> Self {
+        let steps = t.step_list();
+        let index = usize::try_from(t.step_index).unwrap_or_default();
+        let step = steps.get(index).map(|s| StepOut {
+            index,
+            of: steps.len(),
+            name: s.name.clone(),
+            role: s.role.clone(),
+        });
         Self {
+            step,
             id: t.id,
             review_id: t.review_id,
             case_id: t.case_id,

@@ -211,6 +211,30 @@ async fn try_record(
     if review.state != "open" {
         return Err(OpinionError::Closed);
     }
+    // A department working in steps: only the current step's role acts; an intermediate
+    // step's opinion moves the task on.
+    if let Some(step) = task
+        .step_list()
+        .get(usize::try_from(task.step_index).unwrap_or_default())
+    {
+        if !super::steps::may_act(principal, &step.role) {
+            return Err(OpinionError::Forbidden);
+        }
+        if super::steps::is_intermediate(&task) {
+            return match super::steps::advance(
+                &state.db,
+                &task,
+                principal,
+                &input.outcome,
+                &input.comment,
+            )
+            .await?
+            {
+                Some(task) => Ok(HttpResponse::Ok().json(TaskOut::from(task))),
+                None => Err(OpinionError::VersionConflict),
+            };
+        }
+    }
     if task.lead && input.outcome == "suspend" {
         return suspend(state, principal, ctx, &review, &task, input).await;
     }
