@@ -11,7 +11,7 @@ use govhall_contracts::{
     events::{
         approval::{TaskClosed, TaskOpened},
         deadline::{ClockKind, ClockOverdue, ClockStarted},
-        intake::{CaseAccepted, CaseTerminated, CaseWithdrawn},
+        intake::{CaseAccepted, CaseSupplemented, CaseTerminated, CaseWithdrawn},
     },
 };
 use sea_orm::{
@@ -43,6 +43,9 @@ impl Handler for ApprovalConsumer {
         }
         if message.is::<ClockStarted>() {
             return self.due(message).await;
+        }
+        if message.is::<CaseSupplemented>() {
+            return self.supplemented(message).await;
         }
         if message.is::<CaseWithdrawn>() || message.is::<CaseTerminated>() {
             return self.case_ended(message).await;
@@ -188,6 +191,24 @@ impl ApprovalConsumer {
             .exec(&txn)
             .await?;
         txn.commit().await?;
+        Ok(())
+    }
+
+    /// The applicant supplemented: the departments that asked review again.
+    async fn supplemented(&self, message: &Envelope) -> anyhow::Result<()> {
+        let event: CaseSupplemented = message.decode()?;
+        if event.commitment {
+            return Ok(());
+        }
+        let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
+            return Ok(());
+        };
+        let reopened = crate::supplements::reopen(&txn, event.case_id).await?;
+        txn.commit().await?;
+        tracing::info!(
+            tasks = reopened,
+            "supplement arrived: the askers review again"
+        );
         Ok(())
     }
 

@@ -143,7 +143,10 @@ pub async fn conclude_if_met(
         })
         .collect();
     // Tasks of a concluded review that never answered are closed with it.
-    for t in all.iter().filter(|t| t.state == "open") {
+    for t in all
+        .iter()
+        .filter(|t| t.state == "open" || t.state == "awaiting_supplement")
+    {
         let closed = TaskClosed {
             task_id: t.id,
             review_id: review.id,
@@ -157,7 +160,7 @@ pub async fn conclude_if_met(
     tasks::Entity::update_many()
         .col_expr(tasks::Column::State, Expr::value("cancelled"))
         .filter(tasks::Column::ReviewId.eq(review.id))
-        .filter(tasks::Column::State.eq("open"))
+        .filter(tasks::Column::State.is_in(["open", "awaiting_supplement"]))
         .exec(txn)
         .await?;
     let event = ReviewConcluded {

@@ -10,6 +10,7 @@ pub mod migrations;
 pub mod routes;
 pub mod startup;
 pub mod store;
+pub mod supplements;
 
 pub use startup::{ApiDoc, Application};
 

@@ -15,12 +15,15 @@ use govhall_contracts::{
     envelope::Origin,
     events::{
         Outcome,
-        approval::{ReviewConcluded, ReviewResumed, ReviewSuspended},
+        approval::{ReviewConcluded, ReviewResumed, ReviewSuspended, SupplementRequested},
         deadline::{
             ClockDueChanged, ClockExpired, ClockExtended, ClockKind, ClockOverdue, ClockResumed,
             ClockStarted, ClockWarned, WarningLevel,
         },
-        intake::{CaseAccepted, CaseDecided, CaseResumed, CaseSuspended, CaseTerminated},
+        intake::{
+            CaseAccepted, CaseDecided, CaseResumed, CaseSupplementRequested, CaseSuspended,
+            CaseTerminated,
+        },
         joint::{ResultReturned, RoutePlanned},
     },
 };
@@ -116,6 +119,8 @@ impl Handler for IntakeConsumer {
                 ClockKind::Commitment => step.commitment_broken(e.case_id).await?,
                 _ => {}
             }
+        } else if message.is::<SupplementRequested>() {
+            step.review_supplement(message.decode()?).await?;
         } else if message.is::<ReviewSuspended>() {
             step.review_suspended(message.decode()?).await?;
         } else if message.is::<ReviewResumed>() {
@@ -256,6 +261,56 @@ impl Step<'_> {
                 self.origin(),
             )?);
         }
+        Ok(())
+    }
+
+    /// The reviewing departments need a supplement: one notice lists every department's items
+    /// (一次性告知); the case waits for the applicant, its clocks stopped.
+    async fn review_supplement(&mut self, e: SupplementRequested) -> anyhow::Result<()> {
+        let Some(case) = cases::find(self.txn, e.case_id).await? else {
+            anyhow::bail!("supplement requested for an unknown case");
+        };
+        let lines: Vec<String> = e
+            .requests
+            .iter()
+            .flat_map(|r| {
+                r.items
+                    .iter()
+                    .map(move |i| format!("{}：{i}", r.department_code))
+            })
+            .collect();
+        let changed = self
+            .transition(
+                &case,
+                Action::RequestReviewSupplement,
+                vec![],
+                "supplement_requested",
+                format!("审查部门一次性告知需补正 {} 项", lines.len()),
+            )
+            .await?;
+        if !changed {
+            return Ok(());
+        }
+        notices::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            case_id: Set(case.id),
+            kind: Set("supplement".into()),
+            verification_code: Set(crate::routes::cases::verification_code()),
+            body: Set(json!({"case_number": case.case_number, "matter_name": case.matter_name, "lines": lines, "departments": serde_json::to_value(&e.requests)?,
+                "issued_at": self.now, "note": "请一次性补正上述全部材料；补正期间不计入审查时限。"})),
+            issued_by: Set("system".into()),
+            issued_at: Set(self.now),
+        }
+        .insert(self.txn)
+        .await?;
+        self.out.push(Envelope::wrap(
+            &CaseSupplementRequested {
+                case_id: case.id,
+                items: lines,
+                requested_at: e.requested_at,
+            },
+            self.origin(),
+        )?);
         Ok(())
     }
 

@@ -54,6 +54,8 @@ pub const APPROVAL_TASK_OPENED: &str = "approval.task.opened";
 pub const APPROVAL_TASK_CLOSED: &str = "approval.task.closed";
 /// A review concluded (approved or denied).
 pub const APPROVAL_REVIEW_CONCLUDED: &str = "approval.review.concluded";
+/// The departments of a review ask the applicant to supplement (merged into one request).
+pub const APPROVAL_SUPPLEMENT_REQUESTED: &str = "approval.supplement.requested";
 /// The lead department suspended a review for a special procedure.
 pub const APPROVAL_REVIEW_SUSPENDED: &str = "approval.review.suspended";
 /// The lead department resumed a suspended review.
@@ -97,6 +99,7 @@ pub const ALL: &[&str] = &[
     APPROVAL_REVIEW_CONCLUDED,
     APPROVAL_REVIEW_SUSPENDED,
     APPROVAL_REVIEW_RESUMED,
+    APPROVAL_SUPPLEMENT_REQUESTED,
     JOINT_ROUTE_PLANNED,
     JOINT_RESULT_RETURNED,
     JOINT_STAGE_SENT,

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddDeemedAndReferred),
             Box::new(AddAssignmentAndLog),
             Box::new(AddSteps),
+            Box::new(CreateSupplements),
         ]
     }
 }
@@ -309,5 +310,82 @@ impl MigrationTrait for AddSteps {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum SupplementBatches {
+    Table,
+    Id,
+    ReviewId,
+    CaseId,
+    DivisionCode,
+    FlushAt,
+    State,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SupplementRequests {
+    Table,
+    Id,
+    BatchId,
+    TaskId,
+    DepartmentCode,
+    Items,
+    CreatedAt,
+}
+
+/// Supplement requests of a review's departments, collected for a short window and sent as
+/// one.
+struct CreateSupplements;
+
+impl MigrationName for CreateSupplements {
+    fn name(&self) -> &str {
+        "m0006_supplements"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateSupplements {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(SupplementBatches::Table)
+                    .if_not_exists()
+                    .col(uuid(SupplementBatches::Id).primary_key())
+                    .col(uuid(SupplementBatches::ReviewId))
+                    .col(uuid(SupplementBatches::CaseId))
+                    .col(string(SupplementBatches::DivisionCode))
+                    .col(timestamp_with_time_zone(SupplementBatches::FlushAt))
+                    .col(string(SupplementBatches::State))
+                    .col(timestamp_with_time_zone(SupplementBatches::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SupplementRequests::Table)
+                    .if_not_exists()
+                    .col(uuid(SupplementRequests::Id).primary_key())
+                    .col(uuid(SupplementRequests::BatchId))
+                    .col(uuid(SupplementRequests::TaskId))
+                    .col(string(SupplementRequests::DepartmentCode))
+                    .col(json(SupplementRequests::Items))
+                    .col(timestamp_with_time_zone(SupplementRequests::CreatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(SupplementRequests::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(SupplementBatches::Table).to_owned())
+            .await
     }
 }

@@ -23,6 +23,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(tasks::steps::send_back_task),
             )
             .route(
+                "/tasks/{id}/supplement-request",
+                web::post().to(tasks::supplement::request_supplement_in_review),
+            )
+            .route(
                 "/tasks/{id}/release",
                 web::post().to(tasks::assign::release_task),
             )

@@ -2,4 +2,5 @@
 
 pub mod log;
 pub mod reviews;
+pub mod supplements;
 pub mod tasks;

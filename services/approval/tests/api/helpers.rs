@@ -29,6 +29,8 @@ pub struct TestApp {
     pub key: InternalKey,
     /// What approval published (as the deadline service receives it).
     pub seen: Arc<Mutex<Vec<Envelope>>>,
+    /// What approval published to intake.
+    pub seen_by_intake: Arc<Mutex<Vec<Envelope>>>,
     shutdown: CancellationToken,
     running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     client: awc::Client,
@@ -67,13 +69,24 @@ impl TestApp {
             }),
             CancellationToken::new(),
         );
-        for other in [service::INTAKE, service::JOINT] {
-            let _sink = bus.consume(
-                other,
-                handler_fn(|_| async { Ok(()) }),
-                CancellationToken::new(),
-            );
-        }
+        let seen_by_intake: Arc<Mutex<Vec<Envelope>>> = Arc::default();
+        let intake_recorder = seen_by_intake.clone();
+        let _intake = bus.consume(
+            service::INTAKE,
+            handler_fn(move |m| {
+                let recorder = intake_recorder.clone();
+                async move {
+                    recorder.lock().unwrap().push(m);
+                    Ok(())
+                }
+            }),
+            CancellationToken::new(),
+        );
+        let _joint = bus.consume(
+            service::JOINT,
+            handler_fn(|_| async { Ok(()) }),
+            CancellationToken::new(),
+        );
         let key = InternalKey::new(vec![5u8; 32]);
         let cache: Arc<dyn govhall_cache::Cache> = match backend {
             Backend::Embedded => Arc::new(govhall_cache::MemoryCache::new()),
@@ -93,7 +106,10 @@ impl TestApp {
             auto_migrate: true,
             files_url: None,
         };
-        let app = Application::build(settings, deps).await.unwrap();
+        // Supplement requests within one second go out as one.
+        let app = Application::build_with_window(settings, deps, Duration::from_secs(1))
+            .await
+            .unwrap();
         let shutdown = CancellationToken::new();
         let base = format!("http://127.0.0.1:{}", app.port());
         let running = Some(tokio::spawn(app.run_until_stopped(shutdown.clone())));
@@ -102,6 +118,7 @@ impl TestApp {
             bus,
             key,
             seen,
+            seen_by_intake,
             shutdown,
             running,
             client: awc::Client::builder()

@@ -30,5 +30,6 @@ mod scenarios {
         a_co_department_is_added_and_another_removed_mid_review,
         the_lead_suspends_the_review_for_a_special_procedure_and_resumes_it,
         a_department_reviews_in_steps_and_a_later_step_sends_back,
+        supplement_requests_of_two_departments_go_out_as_one_and_only_the_askers_review_again,
     );
 }

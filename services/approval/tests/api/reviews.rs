@@ -728,3 +728,122 @@ pub async fn a_department_reviews_in_steps_and_a_later_step_sends_back(backend: 
     );
     app.stop().await;
 }
+
+pub async fn supplement_requests_of_two_departments_go_out_as_one_and_only_the_askers_review_again(
+    backend: Backend,
+) {
+    use govhall_contracts::events::intake::CaseSupplemented;
+    let app = TestApp::spawn(backend).await;
+    let case_id = open(
+        &app,
+        JoinRule::All,
+        &[("LEAD", true), ("CO1", false), ("CO2", false)],
+    )
+    .await;
+    let ask = |dept: &'static str, item: &'static str| {
+        let app = &app;
+        async move {
+            let task = app.task(case_id, dept).await;
+            let id = task["id"].as_str().unwrap().to_owned();
+            app.send(
+                awc::http::Method::POST,
+                &format!("/api/v1/tasks/{id}/supplement-request"),
+                &app.reviewer(dept),
+                Some(&json!({"items": [item]})),
+            )
+            .await
+        }
+    };
+    let (status, waiting) = ask("CO1", "补充建设项目环境影响登记表").await;
+    assert_eq!(
+        (status, waiting["state"].as_str()),
+        (200, Some("awaiting_supplement")),
+        "{waiting}"
+    );
+    let (status, _) = ask("CO2", "补正总平面图").await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .opinion(
+            &app.task(case_id, "CO1").await,
+            "CO1",
+            json!({"outcome": "agree"}),
+        )
+        .await;
+    assert_eq!(status, 409, "a waiting task takes no opinion");
+    // One request for the applicant, both departments in it.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let merged = loop {
+        let found: Vec<_> = app
+            .seen_by_intake
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e.message_type == routing::APPROVAL_SUPPLEMENT_REQUESTED
+                    && e.correlation_id == case_id
+            })
+            .cloned()
+            .collect();
+        if !found.is_empty() {
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            let again = app
+                .seen_by_intake
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| e.message_type == routing::APPROVAL_SUPPLEMENT_REQUESTED)
+                .count();
+            assert_eq!(again, 1, "merged into one request");
+            break found[0].clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no merged request");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let departments: Vec<&str> = merged.payload["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["department_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(departments, ["CO1", "CO2"]);
+    // The supplement arrives: the askers review again and the review concludes.
+    app.publish(
+        &CaseSupplemented {
+            case_id,
+            commitment: false,
+            supplemented_at: chrono::Utc::now().fixed_offset(),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.task(case_id, "CO1").await["state"] != "open" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the asker's task never reopened"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    for dept in ["CO1", "CO2"] {
+        let (status, _) = app
+            .opinion(
+                &app.task(case_id, dept).await,
+                dept,
+                json!({"outcome": "agree"}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    app.opinion(
+        &app.task(case_id, "LEAD").await,
+        "LEAD",
+        json!({"outcome": "approve", "comment": "准予许可"}),
+    )
+    .await;
+    let done = app
+        .expect_events(routing::APPROVAL_REVIEW_CONCLUDED, case_id, 1)
+        .await;
+    assert_eq!(done[0].payload["outcome"], "approved");
+    app.stop().await;
+}

@@ -26,6 +26,8 @@ pub enum CaseState {
     SupplementRequested,
     /// Accepted, under review (审查中).
     InReview,
+    /// Under review, waiting for the supplement the departments asked for (审查补正中).
+    ReviewSupplementRequested,
     /// Suspended by a special procedure (特别程序中).
     Suspended,
     /// Decided, result not yet delivered (已决定).
@@ -48,6 +50,8 @@ pub enum CaseState {
 pub enum Action {
     /// A clerk sends the one-time supplement notice (一次性告知).
     RequestSupplement,
+    /// The reviewing departments ask for a supplement (merged into one notice).
+    RequestReviewSupplement,
     /// The applicant supplements.
     Supplement,
     /// A clerk accepts (受理), possibly with materials missing (容缺).
@@ -94,6 +98,7 @@ impl CaseState {
         Self::Submitted,
         Self::SupplementRequested,
         Self::InReview,
+        Self::ReviewSupplementRequested,
         Self::Suspended,
         Self::Decided,
         Self::Delivering,
@@ -109,6 +114,7 @@ impl CaseState {
             Self::Submitted => "submitted",
             Self::SupplementRequested => "supplement_requested",
             Self::InReview => "in_review",
+            Self::ReviewSupplementRequested => "review_supplement_requested",
             Self::Suspended => "suspended",
             Self::Decided => "decided",
             Self::Delivering => "delivering",
@@ -130,6 +136,7 @@ impl CaseState {
             Self::Submitted => "待受理",
             Self::SupplementRequested => "待补正",
             Self::InReview => "审查中",
+            Self::ReviewSupplementRequested => "审查补正中",
             Self::Suspended => "特别程序中",
             Self::Decided => "已决定",
             Self::Delivering => "送达中",
@@ -161,21 +168,33 @@ impl CaseState {
         let next = match (self, action) {
             (S::Submitted, A::RequestSupplement) => S::SupplementRequested,
             (S::SupplementRequested, A::Supplement) => S::Submitted,
+            (S::InReview, A::RequestReviewSupplement) => S::ReviewSupplementRequested,
+            (S::ReviewSupplementRequested, A::Supplement) => S::InReview,
             (S::Submitted, A::Accept | A::DeemAccept) => S::InReview,
             (S::Submitted, A::Reject) => S::Rejected,
             (S::Submitted, A::DecideOnTheSpot) => S::Decided,
             (S::InReview, A::Suspend) => S::Suspended,
             (S::Suspended, A::Resume) => S::InReview,
             (S::InReview | S::Suspended, A::Decide) => S::Decided,
-            (S::InReview | S::Suspended, A::FulfilCommitment) => self,
+            (S::InReview | S::ReviewSupplementRequested | S::Suspended, A::FulfilCommitment) => {
+                self
+            }
             (S::Decided, A::DeliverNow) => S::Completed,
             (S::Decided, A::Dispatch) => S::Delivering,
             (S::Delivering, A::Complete) => S::Completed,
-            (S::Submitted | S::SupplementRequested | S::InReview | S::Suspended, A::Withdraw) => {
-                S::Withdrawn
-            }
-            (S::Submitted | S::SupplementRequested | S::InReview | S::Suspended, A::Terminate) => {
-                S::Terminated
+            (
+                S::Submitted
+                | S::SupplementRequested
+                | S::InReview
+                | S::ReviewSupplementRequested
+                | S::Suspended,
+                A::Withdraw | A::Terminate,
+            ) => {
+                if action == A::Withdraw {
+                    S::Withdrawn
+                } else {
+                    S::Terminated
+                }
             }
             _ => {
                 return Err(IllegalTransition {
@@ -194,6 +213,7 @@ mod tests {
 
     const ACTIONS: &[Action] = &[
         Action::RequestSupplement,
+        Action::RequestReviewSupplement,
         Action::Supplement,
         Action::Accept,
         Action::DeemAccept,

@@ -854,6 +854,62 @@ pub async fn refusals_special_procedures_couriers_terminations_and_colours_each_
     app.case_when(&id, &me, "the red light", |c| c["status_colour"] == "red")
         .await;
 
+    // The reviewing departments need a supplement: one notice, the case waits, then goes on.
+    use govhall_contracts::events::approval::{DepartmentSupplement, SupplementRequested};
+    let asked = SupplementRequested {
+        review_id: Uuid::now_v7(),
+        case_id,
+        requests: vec![
+            DepartmentSupplement {
+                department_code: "320102-SCJGJ".into(),
+                items: vec!["补充从业人员健康证明".into()],
+            },
+            DepartmentSupplement {
+                department_code: "320102-WJW".into(),
+                items: vec!["补充卫生检测报告".into()],
+            },
+        ],
+        requested_at: at("2026-11-04T09:00:00+08:00"),
+    };
+    app.publish(&asked, case_id, "approval").await;
+    let waiting = app
+        .case_when(&id, &me, "the review's supplement request", |c| {
+            c["state"] == "review_supplement_requested"
+        })
+        .await;
+    let notice = waiting["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "supplement")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        notice["body"]["lines"].as_array().unwrap().len(),
+        2,
+        "one notice with every department's items"
+    );
+    app.expect_events(routing::INTAKE_CASE_SUPPLEMENT_REQUESTED, &id, 1)
+        .await;
+    let (status, back) = app
+        .post(
+            &format!("/api/v1/cases/{id}/supplement"),
+            &me,
+            &json!({"note": "已补充"}),
+        )
+        .await;
+    assert_eq!(
+        (status, back["state"].as_str()),
+        (200, Some("in_review")),
+        "{back}"
+    );
+    assert_eq!(
+        back["received_at"], created["received_at"],
+        "a supplement in review does not move the receipt"
+    );
+    app.expect_events(routing::INTAKE_CASE_SUPPLEMENTED, &id, 1)
+        .await;
+
     // The lead department suspends the review too: the case follows, and back.
     use govhall_contracts::events::approval::{ReviewResumed, ReviewSuspended};
     let review_id = Uuid::now_v7();

@@ -130,3 +130,30 @@ impl Event for ReviewResumed {
     const TYPE: &'static str = routing::APPROVAL_REVIEW_RESUMED;
     const VERSION: u16 = 1;
 }
+
+/// What one department asks the applicant to supplement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DepartmentSupplement {
+    /// Department code.
+    pub department_code: String,
+    /// What is missing or faulty, in words.
+    pub items: Vec<String>,
+}
+
+/// Supplement requests of the departments of a review, merged into one (一次性告知): intake
+/// sends the applicant one notice; the askers review again after the supplement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupplementRequested {
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Every department's requests.
+    pub requests: Vec<DepartmentSupplement>,
+    /// When the merged request was sent.
+    pub requested_at: DateTime<FixedOffset>,
+}
+impl Event for SupplementRequested {
+    const TYPE: &'static str = routing::APPROVAL_SUPPLEMENT_REQUESTED;
+    const VERSION: u16 = 1;
+}

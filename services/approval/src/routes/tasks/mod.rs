@@ -4,6 +4,7 @@ pub mod assign;
 pub mod list;
 pub mod opinion;
 pub mod steps;
+pub mod supplement;
 
 use chrono::{DateTime, FixedOffset};
 use govhall_contracts::events::{Outcome, intake::JoinRule};

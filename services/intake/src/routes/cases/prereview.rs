@@ -427,12 +427,23 @@ pub async fn supplement_case(
     let body = body.into_inner();
     let now = intake.now();
     let expected = expected_version(&req, body.version)?.unwrap_or(case.version);
-    let mut t = Transition::new(
-        Action::Supplement,
-        "supplemented",
-        "补正材料已提交，重新计算受理期限",
-    )
-    .set(cases::Column::ReceivedAt, now)
+    // Before acceptance the acceptance time starts again from the complete supplement; during
+    // review the paused clocks simply run on.
+    let in_review = case.state == crate::domain::CaseState::ReviewSupplementRequested.as_str();
+    let mut t = if in_review {
+        Transition::new(
+            Action::Supplement,
+            "supplemented",
+            "补正材料已提交，继续审查",
+        )
+    } else {
+        Transition::new(
+            Action::Supplement,
+            "supplemented",
+            "补正材料已提交，重新计算受理期限",
+        )
+        .set(cases::Column::ReceivedAt, now)
+    }
     .publish(CaseSupplemented {
         case_id: case.id,
         commitment: false,
