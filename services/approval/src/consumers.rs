@@ -11,7 +11,11 @@ use govhall_contracts::{
     events::{
         approval::{TaskClosed, TaskOpened},
         deadline::{ClockKind, ClockOverdue, ClockStarted},
-        intake::{CaseAccepted, CaseSupplemented, CaseTerminated, CaseWithdrawn},
+        intake::{
+            CaseAccepted, CaseSupplemented, CaseTerminated, CaseWithdrawn, DepartmentPlan,
+            HandlingPlan, JoinRule, PlanKind,
+        },
+        joint::StageSent,
     },
 };
 use sea_orm::{
@@ -50,10 +54,55 @@ impl Handler for ApprovalConsumer {
         if message.is::<CaseWithdrawn>() || message.is::<CaseTerminated>() {
             return self.case_ended(message).await;
         }
+        if message.is::<StageSent>() {
+            // A level of a cross-level chain reviews the case with its own department.
+            let event: StageSent = message.decode()?;
+            let plan = HandlingPlan {
+                matter_version: 0,
+                kind: PlanKind::CrossLevel,
+                stages: Vec::new(),
+                departments: vec![DepartmentPlan {
+                    department_code: event.department_code.clone(),
+                    name: event.department_code.clone(),
+                    lead: true,
+                    time_limit: event.time_limit,
+                    steps: Vec::new(),
+                }],
+                join_rule: JoinRule::All,
+                time_limit: event.time_limit,
+                statutory_limit: None,
+                warning_ladder: None,
+            };
+            let source = format!("stage:{}", event.transfer_id);
+            return self
+                .open_review(message, event.case_id, &event.to_division, &plan, &source)
+                .await;
+        }
         if !message.is::<CaseAccepted>() {
             return Ok(());
         }
         let event: CaseAccepted = message.decode()?;
+        self.open_review(
+            message,
+            event.case_id,
+            &message.division_code,
+            &event.plan,
+            "acceptance",
+        )
+        .await
+    }
+}
+
+impl ApprovalConsumer {
+    /// Opens a review of `plan` for the case, with one task per department.
+    async fn open_review(
+        &self,
+        message: &Envelope,
+        case_id: Uuid,
+        division: &str,
+        plan: &HandlingPlan,
+        source: &str,
+    ) -> anyhow::Result<()> {
         let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
             return Ok(());
         };
@@ -61,25 +110,26 @@ impl Handler for ApprovalConsumer {
         let now = chrono::Utc::now().fixed_offset();
         reviews::ActiveModel {
             id: Set(review_id),
-            case_id: Set(event.case_id),
-            division_code: Set(message.division_code.clone()),
-            join_rule: Set(join_rule_str(event.plan.join_rule).into()),
+            case_id: Set(case_id),
+            division_code: Set(division.to_owned()),
+            join_rule: Set(join_rule_str(plan.join_rule).into()),
             state: Set("open".into()),
             outcome: Set(None),
-            plan: Set(serde_json::to_value(&event.plan)?),
+            plan: Set(serde_json::to_value(plan)?),
             version: Set(1),
             opened_at: Set(now),
             concluded_at: Set(None),
+            source: Set(source.to_owned()),
         }
         .insert(&txn)
         .await?;
         let mut out = Vec::new();
-        for dept in &event.plan.departments {
+        for dept in &plan.departments {
             let task_id = Uuid::now_v7();
             tasks::ActiveModel {
                 id: Set(task_id),
                 review_id: Set(review_id),
-                case_id: Set(event.case_id),
+                case_id: Set(case_id),
                 department_code: Set(dept.department_code.clone()),
                 department_name: Set(dept.name.clone()),
                 lead: Set(dept.lead),
@@ -102,7 +152,7 @@ impl Handler for ApprovalConsumer {
             let opened = TaskOpened {
                 task_id,
                 review_id,
-                case_id: event.case_id,
+                case_id,
                 department_code: dept.department_code.clone(),
                 lead: dept.lead,
                 time_limit: dept.time_limit,
@@ -116,12 +166,10 @@ impl Handler for ApprovalConsumer {
         outbox::enqueue(&txn, &out).await?;
         txn.commit().await?;
         self.relay.notify();
-        tracing::info!(review.id = %review_id, tasks = out.len(), "review opened");
+        tracing::info!(review.id = %review_id, review.source = source, tasks = out.len(), "review opened");
         Ok(())
     }
-}
 
-impl ApprovalConsumer {
     /// A co-department's countersign time ran out (the deadline service reports its task
     /// clock overdue): it is deemed to agree and the review moves on. The lead's own time
     /// running out is the supervisors' matter, not a verdict.

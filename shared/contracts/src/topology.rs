@@ -72,6 +72,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::INTAKE_CASE_SUPPLEMENTED,
             rk::DEADLINE_CLOCK_OVERDUE,
             rk::DEADLINE_CLOCK_STARTED,
+            rk::JOINT_STAGE_SENT,
         ],
     },
     Subscription {

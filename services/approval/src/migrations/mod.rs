@@ -15,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddAssignmentAndLog),
             Box::new(AddSteps),
             Box::new(CreateSupplements),
+            Box::new(ReviewsPerStage),
         ]
     }
 }
@@ -387,5 +388,84 @@ impl MigrationTrait for CreateSupplements {
         manager
             .drop_table(Table::drop().table(SupplementBatches::Table).to_owned())
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ReviewsV2 {
+    #[sea_orm(iden = "reviews_v2")]
+    Table,
+    Source,
+}
+
+/// A case may be reviewed more than once: at acceptance, and at each level of a cross-level
+/// chain. The table is rebuilt without the unique case id (SQLite cannot drop a column
+/// constraint), keeping every row, and each review records what opened it.
+struct ReviewsPerStage;
+
+impl MigrationName for ReviewsPerStage {
+    fn name(&self) -> &str {
+        "m0007_reviews_per_stage"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ReviewsPerStage {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let create = Table::create()
+            .table(ReviewsV2::Table)
+            .col(uuid(Reviews::Id).primary_key())
+            .col(uuid(Reviews::CaseId))
+            .col(string(Reviews::DivisionCode))
+            .col(string(Reviews::JoinRule))
+            .col(string(Reviews::State))
+            .col(string_null(Reviews::Outcome))
+            .col(json(Reviews::Plan))
+            .col(integer(Reviews::Version))
+            .col(timestamp_with_time_zone(Reviews::OpenedAt))
+            .col(timestamp_with_time_zone_null(Reviews::ConcludedAt))
+            .col(string(ReviewsV2::Source).default("acceptance"))
+            .to_owned();
+        let copy = "INSERT INTO reviews_v2 (id, case_id, division_code, join_rule, state, outcome, plan, version, opened_at, concluded_at, source) \
+                    SELECT id, case_id, division_code, join_rule, state, outcome, plan, version, opened_at, concluded_at, 'acceptance' FROM reviews";
+        if manager.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            // One script on one connection: SQLite cannot drop a column constraint, and a
+            // pooled connection that has not seen the drop would refuse the rename.
+            let script = format!(
+                "{}; {copy}; DROP TABLE reviews; ALTER TABLE reviews_v2 RENAME TO reviews; \
+                 CREATE INDEX reviews_by_case ON reviews (case_id);",
+                create.to_string(SqliteQueryBuilder)
+            );
+            manager.get_connection().execute_unprepared(&script).await?;
+            return Ok(());
+        }
+        manager.create_table(create).await?;
+        manager.get_connection().execute_unprepared(copy).await?;
+        manager
+            .drop_table(Table::drop().table(Reviews::Table).to_owned())
+            .await?;
+        manager
+            .rename_table(
+                Table::rename()
+                    .table(ReviewsV2::Table, Reviews::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("reviews_by_case")
+                    .table(Reviews::Table)
+                    .col(Reviews::CaseId)
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, _manager: &SchemaManager) -> Result<(), DbErr> {
+        // Going back would need one review per case again, which data may no longer allow.
+        Err(DbErr::Migration(
+            "m0007_reviews_per_stage cannot be reverted".into(),
+        ))
     }
 }

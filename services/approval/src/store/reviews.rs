@@ -11,8 +11,7 @@ pub struct Model {
     /// Review id.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// Case id (one review per case at this level).
-    #[sea_orm(unique)]
+    /// Case id (a case is reviewed at acceptance and at each level of a chain).
     pub case_id: Uuid,
     /// Division of the case.
     pub division_code: String,
@@ -31,6 +30,8 @@ pub struct Model {
     pub opened_at: DateTime<FixedOffset>,
     /// Concluded.
     pub concluded_at: Option<DateTime<FixedOffset>>,
+    /// What opened it: `acceptance`, or `stage:<transfer id>` for a level of a chain.
+    pub source: String,
 }
 
 /// No relations.

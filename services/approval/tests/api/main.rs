@@ -31,5 +31,6 @@ mod scenarios {
         the_lead_suspends_the_review_for_a_special_procedure_and_resumes_it,
         a_department_reviews_in_steps_and_a_later_step_sends_back,
         supplement_requests_of_two_departments_go_out_as_one_and_only_the_askers_review_again,
+        a_level_of_a_chain_reviews_the_case_after_the_accepting_level,
     );
 }

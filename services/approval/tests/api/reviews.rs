@@ -847,3 +847,49 @@ pub async fn supplement_requests_of_two_departments_go_out_as_one_and_only_the_a
     assert_eq!(done[0].payload["outcome"], "approved");
     app.stop().await;
 }
+
+pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backend: Backend) {
+    use govhall_contracts::events::joint::StageSent;
+    let app = TestApp::spawn(backend).await;
+    let case_id = open(&app, JoinRule::All, &[("COUNTY", true)]).await;
+    app.opinion(
+        &app.task(case_id, "COUNTY").await,
+        "COUNTY",
+        json!({"outcome": "approve", "comment": "初审同意"}),
+    )
+    .await;
+    app.expect_events(routing::APPROVAL_REVIEW_CONCLUDED, case_id, 1)
+        .await;
+    // The county sends the case up: the city reviews it in a review of its own.
+    let sent = StageSent {
+        case_id,
+        transfer_id: Uuid::now_v7(),
+        from_division: "320282".into(),
+        to_division: "320200".into(),
+        department_code: "CITY".into(),
+        time_limit: TimeLimit {
+            value: 20,
+            unit: LimitUnit::WorkingDays,
+        },
+        sent_at: chrono::Utc::now().fixed_offset(),
+    };
+    app.publish(&sent, case_id, "joint").await;
+    let city = app.task(case_id, "CITY").await;
+    assert_ne!(
+        city["review_id"],
+        app.task(case_id, "COUNTY").await["review_id"]
+    );
+    let (status, _) = app
+        .opinion(
+            &city,
+            "CITY",
+            json!({"outcome": "approve", "comment": "审查同意"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let concluded = app
+        .expect_events(routing::APPROVAL_REVIEW_CONCLUDED, case_id, 2)
+        .await;
+    assert!(concluded.iter().all(|e| e.payload["outcome"] == "approved"));
+    app.stop().await;
+}
