@@ -12,8 +12,8 @@ use govhall_contracts::{
         approval::{TaskClosed, TaskOpened},
         deadline::{ClockKind, ClockOverdue, ClockStarted},
         intake::{
-            CaseAccepted, CaseSupplemented, CaseTerminated, CaseWithdrawn, DepartmentPlan,
-            HandlingPlan, JoinRule, PlanKind,
+            CaseAccepted, CaseResubmitted, CaseSupplemented, CaseTerminated, CaseWithdrawn,
+            DepartmentPlan, HandlingPlan, JoinRule, PlanKind,
         },
         joint::StageSent,
     },
@@ -53,6 +53,32 @@ impl Handler for ApprovalConsumer {
         }
         if message.is::<CaseWithdrawn>() || message.is::<CaseTerminated>() {
             return self.case_ended(message).await;
+        }
+        if message.is::<CaseResubmitted>() {
+            // The window sent a returned case back: a new review with the plan the returned
+            // one had.
+            let event: CaseResubmitted = message.decode()?;
+            let returned = reviews::Entity::find()
+                .filter(reviews::Column::CaseId.eq(event.case_id))
+                .filter(reviews::Column::State.eq("returned"))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .max_by_key(|r| r.opened_at);
+            let Some(returned) = returned else {
+                tracing::warn!("resubmitted case has no returned review; ignored");
+                return Ok(());
+            };
+            let plan: HandlingPlan = serde_json::from_value(returned.plan.clone())?;
+            return self
+                .open_review(
+                    message,
+                    event.case_id,
+                    &returned.division_code,
+                    &plan,
+                    "resubmitted",
+                )
+                .await;
         }
         if message.is::<StageSent>() {
             // A level of a cross-level chain reviews the case with its own department.

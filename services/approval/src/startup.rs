@@ -28,6 +28,7 @@ pub type AppState = govhall_runtime::AppState;
         routes::reviews::add_department,
         routes::reviews::remove_department,
         routes::reviews::resume_review,
+        routes::reviews::return_to_window,
     ),
     tags(
         (name = "tasks", description = "并联审批: review tasks and opinions"),

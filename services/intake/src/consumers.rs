@@ -15,7 +15,9 @@ use govhall_contracts::{
     envelope::Origin,
     events::{
         Outcome,
-        approval::{ReviewConcluded, ReviewResumed, ReviewSuspended, SupplementRequested},
+        approval::{
+            ReviewConcluded, ReviewResumed, ReviewReturned, ReviewSuspended, SupplementRequested,
+        },
         deadline::{
             ClockDueChanged, ClockExpired, ClockExtended, ClockKind, ClockOverdue, ClockResumed,
             ClockStarted, ClockWarned, WarningLevel,
@@ -118,6 +120,18 @@ impl Handler for IntakeConsumer {
                 ClockKind::Acceptance => step.deem_accepted(e.case_id).await?,
                 ClockKind::Commitment => step.commitment_broken(e.case_id).await?,
                 _ => {}
+            }
+        } else if message.is::<ReviewReturned>() {
+            let e: ReviewReturned = message.decode()?;
+            if let Some(case) = cases::find(&txn, e.case_id).await? {
+                step.transition(
+                    &case,
+                    Action::ReturnToWindow,
+                    vec![],
+                    "returned_to_window",
+                    format!("审查部门退回窗口：{}", e.reason),
+                )
+                .await?;
             }
         } else if message.is::<SupplementRequested>() {
             step.review_supplement(message.decode()?).await?;

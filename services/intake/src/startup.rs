@@ -59,6 +59,7 @@ pub type AppState = govhall_runtime::AppState;
         routes::cases::lifecycle::confirm_delivery,
         routes::cases::lifecycle::withdraw_case,
         routes::cases::lifecycle::terminate_case,
+        routes::cases::lifecycle::resubmit_to_review,
         routes::ratings::rate_case,
         routes::ratings::rating_stats,
         routes::ratings::list_rectifications,

@@ -24,6 +24,8 @@ pub const INTAKE_CASE_SUSPENDED: &str = "intake.case.suspended";
 pub const INTAKE_CASE_RESUMED: &str = "intake.case.resumed";
 /// The applicant rated the service (好差评).
 pub const INTAKE_CASE_RATED: &str = "intake.case.rated";
+/// The window sent a returned case to review again.
+pub const INTAKE_CASE_RESUBMITTED: &str = "intake.case.resubmitted";
 /// A department closed the rectification of a bad rating.
 pub const INTAKE_RECTIFICATION_CLOSED: &str = "intake.rectification.closed";
 /// A deadline clock started.
@@ -56,6 +58,8 @@ pub const APPROVAL_TASK_CLOSED: &str = "approval.task.closed";
 pub const APPROVAL_REVIEW_CONCLUDED: &str = "approval.review.concluded";
 /// The departments of a review ask the applicant to supplement (merged into one request).
 pub const APPROVAL_SUPPLEMENT_REQUESTED: &str = "approval.supplement.requested";
+/// The lead department returned a case to the accepting window.
+pub const APPROVAL_REVIEW_RETURNED: &str = "approval.review.returned";
 /// The lead department suspended a review for a special procedure.
 pub const APPROVAL_REVIEW_SUSPENDED: &str = "approval.review.suspended";
 /// The lead department resumed a suspended review.
@@ -84,6 +88,7 @@ pub const ALL: &[&str] = &[
     INTAKE_CASE_RESUMED,
     INTAKE_CASE_RATED,
     INTAKE_RECTIFICATION_CLOSED,
+    INTAKE_CASE_RESUBMITTED,
     DEADLINE_CLOCK_STARTED,
     DEADLINE_CLOCK_STOPPED,
     DEADLINE_CLOCK_PAUSED,
@@ -100,6 +105,7 @@ pub const ALL: &[&str] = &[
     APPROVAL_REVIEW_SUSPENDED,
     APPROVAL_REVIEW_RESUMED,
     APPROVAL_SUPPLEMENT_REQUESTED,
+    APPROVAL_REVIEW_RETURNED,
     JOINT_ROUTE_PLANNED,
     JOINT_RESULT_RETURNED,
     JOINT_STAGE_SENT,

@@ -35,6 +35,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::APPROVAL_REVIEW_SUSPENDED,
             rk::APPROVAL_REVIEW_RESUMED,
             rk::APPROVAL_SUPPLEMENT_REQUESTED,
+            rk::APPROVAL_REVIEW_RETURNED,
             rk::DEADLINE_CLOCK_ANY,
             rk::JOINT_ROUTE_PLANNED,
             rk::JOINT_RESULT_RETURNED,
@@ -73,6 +74,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::DEADLINE_CLOCK_OVERDUE,
             rk::DEADLINE_CLOCK_STARTED,
             rk::JOINT_STAGE_SENT,
+            rk::INTAKE_CASE_RESUBMITTED,
         ],
     },
     Subscription {

@@ -40,6 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(reviews::resume_review),
             )
             .route(
+                "/reviews/{id}/return-to-window",
+                web::post().to(reviews::return_to_window),
+            )
+            .route(
                 "/reviews/{id}/departments",
                 web::post().to(reviews::add_department),
             )

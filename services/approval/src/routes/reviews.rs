@@ -439,3 +439,89 @@ pub async fn resume_review(
     state.relay.notify();
     get_review(state, principal, web::Path::from(review.id)).await
 }
+
+/// Returning a case to the window.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"reason": "受理时未核验土地使用权证原件，请窗口核验后重新报送"}))]
+pub struct ReturnIn {
+    /// Why.
+    pub reason: String,
+}
+
+/// The lead department returns the case to the accepting window (退回窗口): the review ends
+/// without a verdict, its open tasks close; the window may send the case back to review.
+#[utoipa::path(post, path = "/api/v1/reviews/{id}/return-to-window", tag = "reviews", operation_id = "return_to_window",
+    params(("id" = Uuid, Path, description = "Review id")),
+    request_body = ReturnIn,
+    responses(
+        (status = 200, description = "Returned; the review as it now is", body = ReviewOut),
+        (status = 403, description = "Not staff of the lead department", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such review visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The review is not open, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Reason missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn return_to_window(
+    state: web::Data<AppState>,
+    principal: Principal,
+    ctx: RequestContext,
+    id: web::Path<Uuid>,
+    body: web::Json<ReturnIn>,
+) -> Result<HttpResponse, Problem> {
+    reason_required(&body.reason)?;
+    let (review, all) = visible(&state, &principal, *id).await?;
+    lead_staff(&principal, &all)?;
+    let now = Utc::now().fixed_offset();
+    let txn = state.db.begin().await.map_err(internal)?;
+    if !reviews::set_state(&txn, review.id, review.version, "open", "returned")
+        .await
+        .map_err(internal)?
+    {
+        return Err(Problem::conflict(
+            "review_closed",
+            "审查未在进行中，或已被他人修改",
+        ));
+    }
+    let mut events = Vec::new();
+    for t in all
+        .iter()
+        .filter(|t| t.state == "open" || t.state == "awaiting_supplement")
+    {
+        tasks::Entity::update_many()
+            .col_expr(tasks::Column::State, Expr::value("cancelled"))
+            .col_expr(tasks::Column::Version, Expr::value(t.version + 1))
+            .filter(tasks::Column::Id.eq(t.id))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        let closed = TaskClosed {
+            task_id: t.id,
+            review_id: review.id,
+            case_id: review.case_id,
+            department_code: t.department_code.clone(),
+            outcome: None,
+            closed_at: now,
+        };
+        events.push(Envelope::wrap(&closed, origin(&review, &ctx)).map_err(internal)?);
+    }
+    log::record(
+        &txn,
+        review.id,
+        now,
+        &principal.sub,
+        "returned_to_window",
+        json!({"reason": body.reason}),
+    )
+    .await
+    .map_err(internal)?;
+    let returned = govhall_contracts::events::approval::ReviewReturned {
+        review_id: review.id,
+        case_id: review.case_id,
+        reason: body.reason.clone(),
+        returned_at: now,
+    };
+    events.push(Envelope::wrap(&returned, origin(&review, &ctx)).map_err(internal)?);
+    outbox::enqueue(&txn, &events).await.map_err(internal)?;
+    txn.commit().await.map_err(internal)?;
+    state.relay.notify();
+    get_review(state, principal, web::Path::from(review.id)).await
+}

@@ -32,5 +32,6 @@ mod scenarios {
         a_department_reviews_in_steps_and_a_later_step_sends_back,
         supplement_requests_of_two_departments_go_out_as_one_and_only_the_askers_review_again,
         a_level_of_a_chain_reviews_the_case_after_the_accepting_level,
+        the_lead_returns_the_case_to_the_window_and_a_resubmission_opens_a_new_review,
     );
 }

@@ -893,3 +893,89 @@ pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backe
     assert!(concluded.iter().all(|e| e.payload["outcome"] == "approved"));
     app.stop().await;
 }
+
+pub async fn the_lead_returns_the_case_to_the_window_and_a_resubmission_opens_a_new_review(
+    backend: Backend,
+) {
+    use govhall_contracts::events::intake::CaseResubmitted;
+    use govhall_web::Role;
+    let app = TestApp::spawn(backend).await;
+    let case_id = open(&app, JoinRule::All, &[("LEAD", true), ("CO", false)]).await;
+    let first = app.task(case_id, "LEAD").await["review_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lead = app.staff("lead-1", "LEAD", &[Role::Reviewer]);
+    let (status, _) = app
+        .send(
+            awc::http::Method::POST,
+            &format!("/api/v1/reviews/{first}/return-to-window"),
+            &lead,
+            Some(&json!({"reason": ""})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, review) = app
+        .send(
+            awc::http::Method::POST,
+            &format!("/api/v1/reviews/{first}/return-to-window"),
+            &lead,
+            Some(&json!({"reason": "请窗口核验土地使用权证原件"})),
+        )
+        .await;
+    assert_eq!(
+        (status, review["state"].as_str()),
+        (200, Some("returned")),
+        "{review}"
+    );
+    assert!(
+        review["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["state"] == "cancelled")
+    );
+    app.expect_events(routing::APPROVAL_TASK_CLOSED, case_id, 2)
+        .await;
+    app.publish(
+        &CaseResubmitted {
+            case_id,
+            note: "已核验原件".into(),
+            resubmitted_at: chrono::Utc::now().fixed_offset(),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    app.expect_events(routing::APPROVAL_TASK_OPENED, case_id, 4)
+        .await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, body) = app
+            .send(
+                awc::http::Method::GET,
+                &format!("/api/v1/tasks?case_id={case_id}"),
+                &lead,
+                None,
+            )
+            .await;
+        let open: Vec<_> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["state"] == "open")
+            .cloned()
+            .collect();
+        if let Some(task) = open.first() {
+            assert_ne!(
+                task["review_id"].as_str(),
+                Some(first.as_str()),
+                "a new review"
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no new review");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}

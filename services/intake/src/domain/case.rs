@@ -28,6 +28,8 @@ pub enum CaseState {
     InReview,
     /// Under review, waiting for the supplement the departments asked for (审查补正中).
     ReviewSupplementRequested,
+    /// Returned by the reviewing departments to the window (退回窗口).
+    ReturnedToWindow,
     /// Suspended by a special procedure (特别程序中).
     Suspended,
     /// Decided, result not yet delivered (已决定).
@@ -52,6 +54,10 @@ pub enum Action {
     RequestSupplement,
     /// The reviewing departments ask for a supplement (merged into one notice).
     RequestReviewSupplement,
+    /// The lead department returns the case to the window (退回窗口).
+    ReturnToWindow,
+    /// The window sends a returned case to review again (重新报送).
+    Resubmit,
     /// The applicant supplements.
     Supplement,
     /// A clerk accepts (受理), possibly with materials missing (容缺).
@@ -99,6 +105,7 @@ impl CaseState {
         Self::SupplementRequested,
         Self::InReview,
         Self::ReviewSupplementRequested,
+        Self::ReturnedToWindow,
         Self::Suspended,
         Self::Decided,
         Self::Delivering,
@@ -115,6 +122,7 @@ impl CaseState {
             Self::SupplementRequested => "supplement_requested",
             Self::InReview => "in_review",
             Self::ReviewSupplementRequested => "review_supplement_requested",
+            Self::ReturnedToWindow => "returned_to_window",
             Self::Suspended => "suspended",
             Self::Decided => "decided",
             Self::Delivering => "delivering",
@@ -137,6 +145,7 @@ impl CaseState {
             Self::SupplementRequested => "待补正",
             Self::InReview => "审查中",
             Self::ReviewSupplementRequested => "审查补正中",
+            Self::ReturnedToWindow => "退回窗口",
             Self::Suspended => "特别程序中",
             Self::Decided => "已决定",
             Self::Delivering => "送达中",
@@ -170,6 +179,8 @@ impl CaseState {
             (S::SupplementRequested, A::Supplement) => S::Submitted,
             (S::InReview, A::RequestReviewSupplement) => S::ReviewSupplementRequested,
             (S::ReviewSupplementRequested, A::Supplement) => S::InReview,
+            (S::InReview, A::ReturnToWindow) => S::ReturnedToWindow,
+            (S::ReturnedToWindow, A::Resubmit) => S::InReview,
             (S::Submitted, A::Accept | A::DeemAccept) => S::InReview,
             (S::Submitted, A::Reject) => S::Rejected,
             (S::Submitted, A::DecideOnTheSpot) => S::Decided,
@@ -187,6 +198,7 @@ impl CaseState {
                 | S::SupplementRequested
                 | S::InReview
                 | S::ReviewSupplementRequested
+                | S::ReturnedToWindow
                 | S::Suspended,
                 A::Withdraw | A::Terminate,
             ) => {
@@ -214,6 +226,8 @@ mod tests {
     const ACTIONS: &[Action] = &[
         Action::RequestSupplement,
         Action::RequestReviewSupplement,
+        Action::ReturnToWindow,
+        Action::Resubmit,
         Action::Supplement,
         Action::Accept,
         Action::DeemAccept,

@@ -86,6 +86,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/cases/{id}/withdrawal", web::post().to(l::withdraw_case))
             .route("/cases/{id}/termination", web::post().to(l::terminate_case))
+            .route(
+                "/cases/{id}/review-resubmission",
+                web::post().to(l::resubmit_to_review),
+            )
             .route("/lookup/{number}", web::get().to(v::lookup_case))
             .route("/queue", web::get().to(v::list_pre_review_queue))
             .route("/case-search", web::get().to(v::search_cases))

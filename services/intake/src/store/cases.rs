@@ -203,9 +203,10 @@ pub async fn awaiting_pre_review(
     window: Option<&str>,
     limit: u64,
 ) -> Result<Vec<Model>, DbErr> {
+    // New applications, and accepted ones the review returned to the window.
     let mut query = Entity::find()
         .filter(Column::DivisionCode.eq(division))
-        .filter(Column::State.eq("submitted"));
+        .filter(Column::State.is_in(["submitted", "returned_to_window"]));
     if let Some(w) = window {
         query = query.filter(
             sea_orm::Condition::any()

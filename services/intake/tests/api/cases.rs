@@ -910,6 +910,58 @@ pub async fn refusals_special_procedures_couriers_terminations_and_colours_each_
     app.expect_events(routing::INTAKE_CASE_SUPPLEMENTED, &id, 1)
         .await;
 
+    // The lead department returns the case to the window; the clerk resubmits it.
+    use govhall_contracts::events::approval::ReviewReturned;
+    let returned = ReviewReturned {
+        review_id: Uuid::now_v7(),
+        case_id,
+        reason: "请核验原件".into(),
+        returned_at: at("2026-11-04T09:30:00+08:00"),
+    };
+    app.publish(&returned, case_id, "approval").await;
+    app.case_when(&id, &me, "the return to the window", |c| {
+        c["state"] == "returned_to_window"
+    })
+    .await;
+    let (_, queue) = app.get("/api/v1/queue", Some(&clerk)).await;
+    assert!(
+        queue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id.as_str()),
+        "back in the clerk's queue: {queue}"
+    );
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/review-resubmission"),
+            &clerk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 422, "the clerk says what was done");
+    let (status, again) = app
+        .post(
+            &format!("/api/v1/cases/{id}/review-resubmission"),
+            &clerk,
+            &json!({"reason": "已核验原件"}),
+        )
+        .await;
+    assert_eq!(
+        (status, again["state"].as_str()),
+        (200, Some("in_review")),
+        "{again}"
+    );
+    let (_, detail) = app.get(&format!("/api/v1/cases/{id}"), Some(&me)).await;
+    assert!(
+        detail["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "resubmitted"),
+        "{detail}"
+    );
+
     // The lead department suspends the review too: the case follows, and back.
     use govhall_contracts::events::approval::{ReviewResumed, ReviewSuspended};
     let review_id = Uuid::now_v7();

@@ -157,3 +157,21 @@ impl Event for SupplementRequested {
     const TYPE: &'static str = routing::APPROVAL_SUPPLEMENT_REQUESTED;
     const VERSION: u16 = 1;
 }
+
+/// The lead department returned the case to the accepting window (退回窗口), with a reason;
+/// the review ends without a verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewReturned {
+    /// Review id.
+    pub review_id: Uuid,
+    /// Case id.
+    pub case_id: Uuid,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub returned_at: DateTime<FixedOffset>,
+}
+impl Event for ReviewReturned {
+    const TYPE: &'static str = routing::APPROVAL_REVIEW_RETURNED;
+    const VERSION: u16 = 1;
+}

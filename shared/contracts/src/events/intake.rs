@@ -332,3 +332,18 @@ impl Event for RectificationClosed {
     const TYPE: &'static str = routing::INTAKE_RECTIFICATION_CLOSED;
     const VERSION: u16 = 1;
 }
+
+/// The window sent a case it had back from review to review again (重新报送).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseResubmitted {
+    /// Case id.
+    pub case_id: Uuid,
+    /// What the window did about the reason it was returned.
+    pub note: String,
+    /// When.
+    pub resubmitted_at: DateTime<FixedOffset>,
+}
+impl Event for CaseResubmitted {
+    const TYPE: &'static str = routing::INTAKE_CASE_RESUBMITTED;
+    const VERSION: u16 = 1;
+}

@@ -446,3 +446,63 @@ pub fn terminate(
     });
     t
 }
+
+/// Sends a case the review returned back to review (重新报送), saying what was done.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/review-resubmission", tag = "cases", operation_id = "resubmit_to_review",
+    params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = Option<String>, Header, description = "ETag of the case last read")),
+    request_body = ReasonIn,
+    responses(
+        (status = 200, description = "Back under review", body = super::CaseOut),
+        (status = 403, description = "Not a window clerk of the case's division", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not returned to the window, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No note of what was done", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[tracing::instrument(skip_all, fields(case.id = %id))]
+pub async fn resubmit_to_review(
+    state: web::Data<AppState>,
+    intake: web::Data<Intake>,
+    principal: Principal,
+    ctx: RequestContext,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<ReasonIn>,
+) -> Result<HttpResponse, IntakeError> {
+    let body = body.into_inner();
+    let Some(note) = body.reason.filter(|r| !r.trim().is_empty()) else {
+        return Err(IntakeError::field(
+            "reason",
+            "required",
+            "请说明已处理的情况",
+        ));
+    };
+    let case = load_visible(&state.db, &principal, *id).await?;
+    if !is_clerk_of(&principal, &case) {
+        return Err(IntakeError::Forbidden(
+            "only window clerks of the case's division resubmit it",
+        ));
+    }
+    let now = intake.now();
+    let expected = expected_version(&req, body.version)?.unwrap_or(case.version);
+    let t = Transition::new(
+        Action::Resubmit,
+        "resubmitted",
+        format!("窗口重新报送审查：{note}"),
+    )
+    .publish(govhall_contracts::events::intake::CaseResubmitted {
+        case_id: case.id,
+        note,
+        resubmitted_at: now,
+    });
+    let case = apply(
+        &state.db,
+        &case,
+        expected,
+        Cause::request(&principal, &ctx),
+        now,
+        t,
+    )
+    .await?;
+    state.relay.notify();
+    Ok(changed(case, &intake))
+}
