@@ -175,6 +175,19 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Staff `sub` of `department` in `division` with `roles`.
+    pub fn staff_of(&self, sub: &str, division: &str, department: &str, roles: &[Role]) -> String {
+        self.key
+            .sign(&Principal {
+                sub: sub.into(),
+                kind: PrincipalKind::Staff,
+                roles: roles.to_vec(),
+                division: Some(division.into()),
+                department: Some(department.into()),
+            })
+            .unwrap()
+    }
+
     /// A reviewer of `department`.
     pub fn reviewer(&self, department: &str) -> String {
         self.key

@@ -874,16 +874,50 @@ pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backe
         sent_at: chrono::Utc::now().fixed_offset(),
     };
     app.publish(&sent, case_id, "joint").await;
-    let city = app.task(case_id, "CITY").await;
-    assert_ne!(
-        city["review_id"],
-        app.task(case_id, "COUNTY").await["review_id"]
+    // The city's review belongs to the city: a token of the same department code in the
+    // county's division sees nothing; the city's reviewer sees and answers it.
+    let city_reviewer = app.staff_of(
+        "city-reviewer",
+        "320200",
+        "CITY",
+        &[govhall_web::Role::Reviewer],
     );
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let city = loop {
+        let (_, body) = app
+            .send(
+                awc::http::Method::GET,
+                &format!("/api/v1/tasks?case_id={case_id}"),
+                &city_reviewer,
+                None,
+            )
+            .await;
+        if let Some(task) = body["items"].as_array().and_then(|a| a.first()) {
+            break task.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no city task");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let (_, county_view) = app
+        .send(
+            awc::http::Method::GET,
+            &format!("/api/v1/tasks?case_id={case_id}"),
+            &app.reviewer("CITY"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        county_view["items"].as_array().map(Vec::len),
+        Some(0),
+        "{county_view}"
+    );
+    let id = city["id"].as_str().unwrap();
     let (status, _) = app
-        .opinion(
-            &city,
-            "CITY",
-            json!({"outcome": "approve", "comment": "审查同意"}),
+        .send(
+            awc::http::Method::POST,
+            &format!("/api/v1/tasks/{id}/opinion"),
+            &city_reviewer,
+            Some(&json!({"outcome": "approve", "comment": "审查同意"})),
         )
         .await;
     assert_eq!(status, 200);

@@ -7,6 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::TaskOut;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
 use crate::{startup::AppState, store::tasks};
 
 /// Filters of the inbox.
@@ -40,13 +42,30 @@ pub async fn list_tasks(
         (PrincipalKind::Staff, Some(d)) => d.clone(),
         _ => return Err(Problem::forbidden("department staff only")),
     };
+    let internal = |e: sea_orm::DbErr| {
+        tracing::error!(error = %e, "listing tasks failed");
+        Problem::internal()
+    };
     let items = tasks::inbox(&state.db, &department, query.case_id)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "listing tasks failed");
-            Problem::internal()
-        })?;
+        .map_err(internal)?;
+    // Only the reviews of the caller's own division (a department code names one body, but
+    // the division is checked too: a city's department must not see a county's review).
+    let review_ids: Vec<Uuid> = items.iter().map(|t| t.review_id).collect();
+    let divisions: std::collections::HashMap<Uuid, String> = crate::store::reviews::Entity::find()
+        .filter(crate::store::reviews::Column::Id.is_in(review_ids))
+        .all(&state.db)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| (r.id, r.division_code))
+        .collect();
+    let own = |t: &tasks::Model| {
+        divisions
+            .get(&t.review_id)
+            .is_some_and(|d| principal.division.as_deref() == Some(d.as_str()))
+    };
     Ok(HttpResponse::Ok().json(TaskListOut {
-        items: items.into_iter().map(TaskOut::from).collect(),
+        items: items.into_iter().filter(own).map(TaskOut::from).collect(),
     }))
 }

@@ -205,6 +205,9 @@ async fn try_record(
         .one(&state.db)
         .await?
         .ok_or(OpinionError::NotFound)?;
+    if principal.division.as_deref() != Some(review.division_code.as_str()) {
+        return Err(OpinionError::NotFound);
+    }
     if review.state == "suspended" {
         return Err(OpinionError::Suspended);
     }
