@@ -10,7 +10,10 @@ use govhall_contracts::{
     envelope::Origin,
     events::{
         approval::{TaskClosed, TaskOpened},
-        deadline::{ClockKind, ClockOverdue, ClockStarted},
+        deadline::{
+            ClockDueChanged, ClockExtended, ClockKind, ClockOverdue, ClockPaused, ClockResumed,
+            ClockStarted,
+        },
         intake::{
             CaseAccepted, CaseResubmitted, CaseSupplemented, CaseTerminated, CaseWithdrawn,
             DepartmentPlan, HandlingPlan, JoinRule, PlanKind,
@@ -46,7 +49,25 @@ impl Handler for ApprovalConsumer {
             return self.overdue(message).await;
         }
         if message.is::<ClockStarted>() {
-            return self.due(message).await;
+            let e: ClockStarted = message.decode()?;
+            return self.due(message, e.kind, e.task_id, Some(e.due_at)).await;
+        }
+        if message.is::<ClockResumed>() {
+            let e: ClockResumed = message.decode()?;
+            return self.due(message, e.kind, e.task_id, Some(e.due_at)).await;
+        }
+        if message.is::<ClockExtended>() {
+            let e: ClockExtended = message.decode()?;
+            return self.due(message, e.kind, e.task_id, Some(e.due_at)).await;
+        }
+        if message.is::<ClockDueChanged>() {
+            let e: ClockDueChanged = message.decode()?;
+            return self.due(message, e.kind, e.task_id, Some(e.due_at)).await;
+        }
+        if message.is::<ClockPaused>() {
+            // Paused: no due time while the law does not count.
+            let e: ClockPaused = message.decode()?;
+            return self.due(message, e.kind, e.task_id, None).await;
         }
         if message.is::<CaseSupplemented>() {
             return self.supplemented(message).await;
@@ -249,10 +270,16 @@ impl ApprovalConsumer {
         Ok(())
     }
 
-    /// A task clock started: the inbox shows its due time (least time left first).
-    async fn due(&self, message: &Envelope) -> anyhow::Result<()> {
-        let event: ClockStarted = message.decode()?;
-        let (ClockKind::Task, Some(task_id)) = (event.kind, event.task_id) else {
+    /// A task clock started, paused, resumed, was extended or moved: the inbox shows its due
+    /// time (least time left first; none while paused).
+    async fn due(
+        &self,
+        message: &Envelope,
+        kind: ClockKind,
+        task_id: Option<Uuid>,
+        due_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    ) -> anyhow::Result<()> {
+        let (ClockKind::Task, Some(task_id)) = (kind, task_id) else {
             return Ok(());
         };
         let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
@@ -260,7 +287,7 @@ impl ApprovalConsumer {
         };
         // Not a state change: only the due time shown, so no version bump.
         tasks::Entity::update_many()
-            .col_expr(tasks::Column::DueAt, Expr::value(event.due_at))
+            .col_expr(tasks::Column::DueAt, Expr::value(due_at))
             .filter(tasks::Column::Id.eq(task_id))
             .exec(&txn)
             .await?;

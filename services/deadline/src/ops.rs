@@ -137,6 +137,7 @@ pub async fn pause(
     )
     .await?;
     let event = ClockPaused {
+        task_id: clock.task_id,
         clock_id: clock.id,
         case_id: clock.case_id,
         kind: parse_kind(&clock.kind),
@@ -183,6 +184,7 @@ pub async fn resume(
     save(db, &changed, clock.version).await?;
     record(db, clock, "resumed", actor, json!({"due_at": due}), now).await?;
     let event = ClockResumed {
+        task_id: clock.task_id,
         clock_id: clock.id,
         case_id: clock.case_id,
         kind: parse_kind(&clock.kind),
@@ -243,6 +245,7 @@ pub async fn extend(
     )
     .await?;
     let event = ClockExtended {
+        task_id: clock.task_id,
         clock_id: clock.id,
         case_id: clock.case_id,
         kind: parse_kind(&clock.kind),
@@ -390,6 +393,7 @@ pub async fn recompute_due(
     )
     .await?;
     let event = ClockDueChanged {
+        task_id: clock.task_id,
         clock_id: clock.id,
         case_id: clock.case_id,
         kind: parse_kind(&clock.kind),

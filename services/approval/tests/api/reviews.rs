@@ -295,6 +295,50 @@ pub async fn tasks_are_claimed_released_and_assigned_and_the_inbox_shows_the_tim
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    // Paused (a supplement, a hearing): no due time; resumed: the new one.
+    use govhall_contracts::events::deadline::{ClockPaused, ClockResumed, PauseReason};
+    let clock_id = Uuid::now_v7();
+    let paused = ClockPaused {
+        clock_id,
+        case_id,
+        kind: ClockKind::Task,
+        reason: PauseReason::Hearing,
+        paused_at: chrono::Utc::now().fixed_offset(),
+        task_id: Some(task_id),
+    };
+    app.publish(&paused, case_id, "deadline").await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !app.task(case_id, "LEAD").await["due_at"].is_null() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the pause never reached the inbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let later = chrono::DateTime::parse_from_rfc3339("2026-12-08T00:00:00+08:00").unwrap();
+    let resumed = ClockResumed {
+        clock_id,
+        case_id,
+        kind: ClockKind::Task,
+        resumed_at: chrono::Utc::now().fixed_offset(),
+        due_at: later,
+        task_id: Some(task_id),
+    };
+    app.publish(&resumed, case_id, "deadline").await;
+    while app.task(case_id, "LEAD").await["due_at"].is_null() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the resumption never reached the inbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(
+            app.task(case_id, "LEAD").await["due_at"].as_str().unwrap()
+        )
+        .unwrap(),
+        later
+    );
     let a = app.staff("reviewer-a", "LEAD", &[Role::Reviewer]);
     let b = app.staff("reviewer-b", "LEAD", &[Role::Reviewer]);
     let leader = app.staff("leader-1", "LEAD", &[Role::Leader]);

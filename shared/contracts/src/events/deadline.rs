@@ -103,6 +103,9 @@ pub struct ClockPaused {
     pub reason: PauseReason,
     /// When.
     pub paused_at: DateTime<FixedOffset>,
+    /// The review task or rating the clock belongs to, if any.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 impl Event for ClockPaused {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_PAUSED;
@@ -122,6 +125,9 @@ pub struct ClockResumed {
     pub resumed_at: DateTime<FixedOffset>,
     /// The new due time.
     pub due_at: DateTime<FixedOffset>,
+    /// The review task or rating the clock belongs to, if any.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 impl Event for ClockResumed {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_RESUMED;
@@ -143,6 +149,9 @@ pub struct ClockExtended {
     pub approver: String,
     /// The new due time.
     pub due_at: DateTime<FixedOffset>,
+    /// The review task or rating the clock belongs to, if any.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 impl Event for ClockExtended {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_EXTENDED;
@@ -215,6 +224,9 @@ pub struct ClockDueChanged {
     pub previous_due_at: DateTime<FixedOffset>,
     /// The due time now.
     pub due_at: DateTime<FixedOffset>,
+    /// The review task or rating the clock belongs to, if any.
+    #[serde(default)]
+    pub task_id: Option<Uuid>,
 }
 impl Event for ClockDueChanged {
     const TYPE: &'static str = routing::DEADLINE_CLOCK_DUE_CHANGED;
