@@ -182,7 +182,10 @@ fn scope_of(division: Option<&String>) -> Result<String, CalendarAdminError> {
 
 /// Lists the loaded calendar years (public).
 #[utoipa::path(get, path = "/api/v1/calendar/years", tag = "calendar", operation_id = "list_calendar_years",
-    responses((status = 200, description = "The loaded years", body = CalendarYearListOut)))]
+    responses(
+        (status = 200, description = "The loaded years", body = CalendarYearListOut),
+        (status = 503, description = "The database is unavailable", body = govhall_web::Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn list_calendar_years(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, CalendarAdminError> {

@@ -174,7 +174,10 @@ pub async fn create_draft(
 
 /// The caller's drafts, last saved first.
 #[utoipa::path(get, path = "/api/v1/drafts", tag = "drafts", operation_id = "list_drafts",
-    responses((status = 200, description = "Drafts", body = [DraftOut])))]
+    responses(
+        (status = 200, description = "Drafts", body = [DraftOut]),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn list_drafts(
     state: web::Data<AppState>,
     principal: Principal,
