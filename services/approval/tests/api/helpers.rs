@@ -106,8 +106,8 @@ impl TestApp {
             auto_migrate: true,
             files_url: None,
         };
-        // Supplement requests within one second go out as one.
-        let app = Application::build_with_window(settings, deps, Duration::from_secs(1))
+        // Supplement requests within two seconds go out as one.
+        let app = Application::build_with_window(settings, deps, Duration::from_secs(2))
             .await
             .unwrap();
         let shutdown = CancellationToken::new();

@@ -211,23 +211,36 @@ pub async fn a_calendar_change_cut_off_before_its_clocks_moved_is_finished_by_th
         legal_basis: None,
         traceparent: None,
     };
-    let txn = db.begin().await.unwrap();
-    calendar_years::put(
-        &txn,
-        "320100",
-        &year,
-        None,
-        "admin-1",
-        Some("test".into()),
-        now,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    recompute::enqueue(&txn, "320100", &actor, now)
-        .await
-        .unwrap();
-    txn.commit().await.unwrap();
+    // This second connection writes beside the running service; on SQLite a write that
+    // started as a read can meet the service's own write (SQLITE_BUSY): try again.
+    let mut attempts = 0;
+    loop {
+        let stored = async {
+            let txn = db.begin().await?;
+            calendar_years::put(
+                &txn,
+                "320100",
+                &year,
+                None,
+                "admin-1",
+                Some("test".into()),
+                now,
+            )
+            .await?;
+            recompute::enqueue(&txn, "320100", &actor, now).await?;
+            txn.commit().await
+        }
+        .await;
+        match stored {
+            Ok(()) => break,
+            Err(e) if attempts < 20 => {
+                attempts += 1;
+                eprintln!("retrying the calendar write: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
     // The calendar follower resumes the job: every clock moves, one event each.
     for case_id in cases {
         app.clocks_when(case_id, "the clock to move", |c| {
