@@ -45,6 +45,7 @@ pub type AppState = govhall_runtime::AppState;
         routes::cases::views::get_case,
         routes::cases::views::get_acceptance_receipt,
         routes::cases::views::lookup_case,
+        routes::cases::views::reset_query_password,
         routes::cases::views::list_pre_review_queue,
         routes::cases::views::search_cases,
         routes::cases::prereview::accept_case,

@@ -62,6 +62,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/cases/{id}/receipt",
                 web::get().to(v::get_acceptance_receipt),
             )
+            .route(
+                "/cases/{id}/query-password",
+                web::post().to(v::reset_query_password),
+            )
             .route("/cases/{id}/acceptance", web::post().to(p::accept_case))
             .route("/cases/{id}/rejection", web::post().to(p::reject_case))
             .route(

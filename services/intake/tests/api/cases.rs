@@ -240,6 +240,37 @@ pub async fn a_draft_becomes_a_case_that_is_accepted_decided_delivered_and_follo
         )
         .await;
     assert_eq!(status, 404);
+    // A lost password is replaced; the old one stops working, the new one works.
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{draft_id}/query-password"),
+            &app.citizen("someone-else"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, reset) = app
+        .post(
+            &format!("/api/v1/cases/{draft_id}/query-password"),
+            &me,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reset}");
+    let fresh = reset["query_password"].as_str().unwrap().to_owned();
+    assert_ne!(fresh, password);
+    for (pw, expected) in [(password.as_str(), 404), (fresh.as_str(), 200)] {
+        let (status, _) = app
+            .send(
+                awc::http::Method::GET,
+                &format!("/api/v1/lookup/{number}"),
+                None,
+                None,
+                &[("X-Query-Password", pw)],
+            )
+            .await;
+        assert_eq!(status, expected);
+    }
     app.stop().await;
 }
 

@@ -413,3 +413,63 @@ fn receipt_html(r: &ReceiptOut, case: &cases::Model) -> String {
         code = esc(&r.verification_code),
     )
 }
+
+/// A new query password.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QueryPasswordOut {
+    /// Case number.
+    pub case_number: String,
+    /// The new query password (shown once; the old one no longer works).
+    pub query_password: String,
+}
+
+/// Issues a new query password (查询密码) for a case, to its applicant or a window clerk of
+/// its division (who hands it to the applicant at the counter); the old one stops working.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/query-password", tag = "cases", operation_id = "reset_query_password",
+    params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "The new password", body = QueryPasswordOut),
+        (status = 403, description = "Neither the applicant nor a window clerk of the case's division", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case visible to the caller", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reset_query_password(
+    state: web::Data<AppState>,
+    intake: web::Data<Intake>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, IntakeError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+    let case = load_visible(&state.db, &principal, *id).await?;
+    if !super::is_owner(&principal, &case) && !super::is_clerk_of(&principal, &case) {
+        return Err(IntakeError::Forbidden(
+            "only the applicant or a window clerk resets the query password",
+        ));
+    }
+    let password = super::random_code(8);
+    let now = intake.now();
+    let txn = state.db.begin().await?;
+    // Not a state change: the version stays, so nobody's pending change is refused for it.
+    cases::Entity::update_many()
+        .col_expr(
+            cases::Column::QueryPasswordHash,
+            Expr::value(password_hash(&case.case_number, &password)),
+        )
+        .filter(cases::Column::Id.eq(case.id))
+        .exec(&txn)
+        .await?;
+    timeline::record(
+        &txn,
+        case.id,
+        now,
+        "query_password_reset",
+        &principal.sub,
+        "查询密码已重置",
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(QueryPasswordOut {
+        case_number: case.case_number,
+        query_password: password,
+    }))
+}
