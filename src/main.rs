@@ -321,7 +321,18 @@ async fn serve(
     match service {
         ServiceName::Intake => run_service!(govhall_intake),
         ServiceName::Deadline => run_service!(govhall_deadline),
-        ServiceName::Approval => run_service!(govhall_approval),
+        ServiceName::Approval => {
+            let window = std::time::Duration::from_secs(settings.approval.supplement_window_secs);
+            let app =
+                govhall_approval::Application::build_with_window(service_settings, deps, window)
+                    .await?;
+            println!(
+                "govhall {name} listening on http://{}:{}",
+                settings.http.host,
+                app.port()
+            );
+            app.run_until_stopped(shutdown).await
+        }
         ServiceName::Joint => run_service!(govhall_joint),
         ServiceName::Gateway => unreachable!("handled above"),
     }

@@ -36,6 +36,8 @@ pub struct Settings {
     /// Where intake keeps uploaded materials.
     #[serde(default)]
     pub materials: MaterialsSettings,
+    /// Approval.
+    pub approval: ApprovalSettings,
     /// Upstream service URLs for `serve gateway`.
     #[serde(default)]
     pub upstreams: UpstreamSettings,
@@ -140,7 +142,8 @@ impl Settings {
             .set_default("bus.delivery_limit", 5)?
             .set_default("redis.prefix", "govhall:")?
             .set_default("upstream_timeout_secs", 30)?
-            .set_default("auto_migrate", true)?;
+            .set_default("auto_migrate", true)?
+            .set_default("approval.supplement_window_secs", 600)?;
         let file = file.or_else(|| std::env::var_os("GOVHALL_CONFIG").map(PathBuf::from));
         if let Some(file) = file {
             builder = builder.add_source(config::File::from(file.clone()).required(true));
@@ -242,4 +245,12 @@ pub struct MaterialsSettings {
     /// `file:///absolute/dir` or `s3://bucket` (S3 credentials, region and endpoint from the
     /// usual `AWS_*` variables); defaults to `<data_dir>/materials`.
     pub url: Option<String>,
+}
+
+/// Approval.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApprovalSettings {
+    /// Seconds during which the supplement requests of one review's departments are collected
+    /// before they go to the applicant as one notice (default 600).
+    pub supplement_window_secs: u64,
 }

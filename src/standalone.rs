@@ -39,7 +39,12 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
     };
     let intake = govhall_intake::Application::build(service("intake")?, deps.clone()).await?;
     let deadline = govhall_deadline::Application::build(service("deadline")?, deps.clone()).await?;
-    let approval = govhall_approval::Application::build(service("approval")?, deps.clone()).await?;
+    let approval = govhall_approval::Application::build_with_window(
+        service("approval")?,
+        deps.clone(),
+        std::time::Duration::from_secs(settings.approval.supplement_window_secs),
+    )
+    .await?;
     let joint = govhall_joint::Application::build(service("joint")?, deps.clone()).await?;
     let loopback =
         |port: u16| -> anyhow::Result<url::Url> { Ok(format!("http://127.0.0.1:{port}").parse()?) };
