@@ -24,20 +24,47 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|ct| {
-                let ct = ct
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                ct == "application/json" || ct.ends_with("+json")
-            })
-            .unwrap_or(false);
+        let body = JsonBytes::from_request(req, payload);
+        Box::pin(async move {
+            let JsonBytes(bytes) = body.await?;
+            let value = parse::<T>(&bytes)?;
+            value
+                .validate()
+                .map_err(|errors| Problem::validation(flatten(&errors)))?;
+            Ok(ValidatedJson(value))
+        })
+    }
+}
+
+/// A JSON request body kept as bytes, for handlers that need the raw body (to hash it for
+/// an `Idempotency-Key`, say) before parsing it with [`parse`]: 415 for another media type,
+/// 413 when too large, as problem+json.
+#[derive(Debug)]
+pub struct JsonBytes(pub web::Bytes);
+
+/// Does the request declare a JSON body (`application/json` or `…+json`)?
+fn declares_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            let ct = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            ct == "application/json" || ct.ends_with("+json")
+        })
+        .unwrap_or(false)
+}
+
+impl FromRequest for JsonBytes {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = declares_json(req);
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
@@ -56,11 +83,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidatedJson<T> 
                     Problem::bad_request("unreadable_body", e.to_string()).into()
                 }
             })?;
-            let value = parse::<T>(&bytes)?;
-            value
-                .validate()
-                .map_err(|errors| Problem::validation(flatten(&errors)))?;
-            Ok(ValidatedJson(value))
+            Ok(JsonBytes(bytes))
         })
     }
 }

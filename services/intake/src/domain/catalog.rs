@@ -192,6 +192,20 @@ pub struct Material {
 
 /// The content of one version of a matter.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "basic_code": "000117001000", "implementation_code": "11320102MB1234567X4000117001",
+    "name": "食品经营许可（新办）", "item_type": "administrative_licence",
+    "department": {"code": "320102-SCJGJ", "name": "南京市玄武区市场监督管理局"}, "division_code": "320102",
+    "exercise_level": "county", "acceptance_level": "county", "approval_level": "county",
+    "case_type": "promised", "handling_forms": ["window", "online"],
+    "statutory_limit": {"value": 20, "unit": "working_days"}, "committed_limit": {"value": 10, "unit": "working_days"},
+    "plan": {"kind": "single"},
+    "materials": [{"code": "M1", "name": "食品经营许可申请书", "form": "original", "copies": 1, "mandatory": true},
+                  {"code": "M2", "name": "营业执照", "form": "copy", "copies": 1, "mandatory": true, "tolerable": true}],
+    "fees": false, "max_visits": 0, "result_type": "licence", "result_name": "食品经营许可证",
+    "legal_basis": "《中华人民共和国食品安全法》第三十五条",
+    "form_schema": {"type": "object", "required": ["shop_name"], "properties": {"shop_name": {"type": "string", "title": "经营者名称"}}}
+}))]
 pub struct MatterSpec {
     /// Basic code (基本编码), shared by every implementation of the matter.
     pub basic_code: String,

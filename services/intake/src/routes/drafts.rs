@@ -124,7 +124,7 @@ pub async fn create_draft(
     intake: web::Data<Intake>,
     principal: Principal,
     req: HttpRequest,
-    body: crate::routes::support::JsonBytes,
+    body: govhall_web::extract::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
     applicant_only(&principal)?;
     let key = idempotency_key(&req)?;

@@ -25,9 +25,7 @@ use uuid::Uuid;
 use super::{
     IntakeError,
     cases::{is_owner, load_visible, local},
-    support::{
-        Intake, JsonBytes, expected_version, idempotency_key, remember, replayed, request_hash,
-    },
+    support::{Intake, expected_version, idempotency_key, remember, replayed, request_hash},
 };
 use crate::{
     SERVICE,
@@ -103,7 +101,7 @@ pub async fn rate_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: JsonBytes,
+    body: govhall_web::extract::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
     let key = idempotency_key(&req)?;
     let hash = request_hash(&body.0);

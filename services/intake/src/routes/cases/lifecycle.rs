@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    Cause, NewNotice, Transition, apply, is_clerk_of, is_owner, is_staff_of, load_visible,
-    prereview::{VersionIn, changed},
+    Cause, NewNotice, Transition, answer, is_clerk_of, is_owner, is_staff_of, load_visible,
+    prereview::VersionIn,
 };
 use crate::{
     domain::{case::Action, codes::SpecialProcedure},
@@ -88,17 +88,16 @@ pub async fn suspend_case(
     let t = Transition::new(Action::Suspend, "suspended", format!("进入特别程序：{}", body.procedure.label()))
         .set(cases::Column::Suspension, json!({"procedure": body.procedure, "legal_basis": body.legal_basis, "note": body.note, "since": now}))
         .publish(CaseSuspended { case_id: case.id, procedure: body.procedure.as_str().into(), legal_basis: body.legal_basis.clone(), suspended_at: now });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// Ends the special procedure; the time limits count again.
@@ -135,17 +134,16 @@ pub async fn resume_case(
             case_id: case.id,
             resumed_at: now,
         });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// How the result reaches the applicant.
@@ -249,17 +247,16 @@ pub async fn deliver_result(
             completed_at: now,
         })
     };
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// Confirms that a courier delivery arrived; the case is completed (办结).
@@ -296,17 +293,16 @@ pub async fn confirm_delivery(
             case_id: case.id,
             completed_at: now,
         });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// A withdrawal or a termination, with its reason.
@@ -362,17 +358,16 @@ pub async fn withdraw_case(
         case_id: case.id,
         withdrawn_at: now,
     });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// Terminates a case (终止), with a written notice to the applicant.
@@ -409,17 +404,16 @@ pub async fn terminate_case(
     let now = intake.now();
     let expected = expected_version(&req, body.version)?.unwrap_or(case.version);
     let t = terminate(&case, reason, now);
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// The termination of `case` for `reason`, with its notice and event.
@@ -494,15 +488,14 @@ pub async fn resubmit_to_review(
         note,
         resubmitted_at: now,
     });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }

@@ -484,6 +484,22 @@ pub async fn apply(
         .ok_or(IntakeError::NotFound("case"))
 }
 
+/// Applies `t` (see [`apply`]), wakes the relay and answers with the changed case and its
+/// ETag — the ending of every case-changing request.
+pub async fn answer(
+    state: &AppState,
+    intake: &crate::routes::support::Intake,
+    case: &cases::Model,
+    expected: i32,
+    cause: Cause<'_>,
+    now: DateTime<FixedOffset>,
+    t: Transition,
+) -> Result<actix_web::HttpResponse, IntakeError> {
+    let case = apply(&state.db, case, expected, cause, now, t).await?;
+    state.relay.notify();
+    Ok(prereview::changed(case, intake))
+}
+
 /// A 12-character code printed on a notice to verify it (验证码).
 pub fn verification_code() -> String {
     random_code(12)
@@ -497,11 +513,6 @@ pub fn random_code(len: usize) -> String {
     (0..len)
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
-}
-
-/// Wakes the relay after a committed change.
-pub fn notify(state: &AppState) {
-    state.relay.notify();
 }
 
 #[cfg(test)]

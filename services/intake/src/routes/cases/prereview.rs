@@ -16,7 +16,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Cause, NewNotice, Transition, apply, is_clerk_of, is_owner, load_visible};
+use super::{Cause, NewNotice, Transition, answer, is_clerk_of, is_owner, load_visible};
 use crate::{
     domain::{case::Action, codes::CaseType},
     routes::{
@@ -166,17 +166,16 @@ pub async fn accept_case(
             "commitment_working_days": commitment.as_ref().map(|_| days),
         }),
     });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// Refusal to accept (不予受理).
@@ -248,17 +247,16 @@ pub async fn reject_case(
         body: json!({"case_number": case.case_number, "matter_name": case.matter_name, "reason": body.reason, "legal_basis": body.legal_basis, "decided_at": now,
             "remedy": "如不服本决定，可以自收到本通知书之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。"}),
     });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// One item of a supplement notice: a material or a form field, and what is wrong.
@@ -367,17 +365,16 @@ pub async fn request_supplement(
         body: json!({"case_number": case.case_number, "matter_name": case.matter_name, "items": body.items, "lines": lines, "issued_at": now,
             "note": "请一次性补正上述全部材料；补正齐全之日起重新计算受理期限。"}),
     });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// The applicant's supplement.
@@ -461,17 +458,16 @@ pub async fn supplement_case(
         t = t.set(cases::Column::FormData, form);
     }
     t.details = body.note.map(|n| json!({"note": n}));
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// A bare change request: only the version seen.
@@ -528,17 +524,16 @@ pub async fn fulfil_commitment(
         commitment: true,
         supplemented_at: now,
     });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }
 
 /// An instant matter's decision on the spot.
@@ -651,15 +646,14 @@ pub async fn decide_on_the_spot(
         kind: "acceptance",
         body: json!({"case_number": case.case_number, "matter_name": case.matter_name, "accepted_at": now, "instant": true, "window_code": case.window_code}),
     });
-    let case = apply(
-        &state.db,
+    answer(
+        &state,
+        &intake,
         &case,
         expected,
         Cause::request(&principal, &ctx),
         now,
         t,
     )
-    .await?;
-    state.relay.notify();
-    Ok(changed(case, &intake))
+    .await
 }

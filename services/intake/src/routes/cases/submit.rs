@@ -20,7 +20,7 @@ use crate::{
     SERVICE,
     domain::{
         CaseState, Channel, IdNumber, case_number::CaseNumber, catalog::MatterSpec,
-        codes::CaseType, credit_code::CreditCode, id_number::mask,
+        credit_code::CreditCode, id_number::mask,
     },
     routes::{
         IntakeError,
@@ -400,9 +400,6 @@ pub async fn create_case(
         &[Envelope::wrap(&event, origin).map_err(anyhow::Error::from)?],
     )
     .await?;
-    if c.spec.case_type == CaseType::Instant {
-        tracing::debug!(case.id = %id, "instant matter: the clerk decides on the spot");
-    }
     Ok((case, password))
 }
 
@@ -435,7 +432,7 @@ pub async fn submit_case(
     principal: Principal,
     ctx: RequestContext,
     req: HttpRequest,
-    body: crate::routes::support::JsonBytes,
+    body: govhall_web::extract::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
     let key = idempotency_key(&req)?;
     let hash = request_hash(&body.0);

@@ -73,7 +73,7 @@ pub async fn create_matter(
     intake: web::Data<Intake>,
     principal: Principal,
     req: HttpRequest,
-    body: crate::routes::support::JsonBytes,
+    body: govhall_web::extract::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
     let spec = parse_spec(&body.0)?;
     authorize(&principal, &spec.division_code)?;
@@ -160,7 +160,7 @@ pub async fn update_matter(
     principal: Principal,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: crate::routes::support::JsonBytes,
+    body: govhall_web::extract::JsonBytes,
 ) -> Result<HttpResponse, IntakeError> {
     let spec = parse_spec(&body.0)?;
     let row = matters::find(&state.db, *id)
