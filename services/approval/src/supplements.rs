@@ -15,7 +15,6 @@ use sea_orm::{
     ActiveModelTrait,
     ActiveValue::Set,
     ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
     sea_query::{Expr, LockBehavior, LockType},
 };
 use tokio_util::sync::CancellationToken;
@@ -94,7 +93,7 @@ impl Flusher {
             .all(&self.db)
             .await?;
         for batch in due {
-            let txn = self.db.begin().await?;
+            let txn = govhall_bus::begin_write(&self.db).await?;
             let mut query = supplements::Entity::find_by_id(batch.id)
                 .filter(supplements::Column::State.eq("collecting"));
             if self.db.get_database_backend() == DbBackend::Postgres {

@@ -10,8 +10,7 @@
 use chrono::{DateTime, FixedOffset};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, sea_query::LockBehavior,
-    sea_query::LockType,
+    QueryFilter, QueryOrder, QuerySelect, sea_query::LockBehavior, sea_query::LockType,
 };
 use uuid::Uuid;
 
@@ -61,7 +60,7 @@ pub async fn run(
     now: DateTime<FixedOffset>,
 ) -> anyhow::Result<Option<i64>> {
     loop {
-        let txn = db.begin().await?;
+        let txn = govhall_bus::begin_write(db).await?;
         let mut query = recomputes::Entity::find_by_id(id);
         if db.get_database_backend() == DbBackend::Postgres {
             query = query.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);

@@ -9,7 +9,7 @@ use std::{sync::Arc, time::Duration};
 use crate::calendars::CalendarCell;
 use govhall_bus::outbox::{self, RelayHandle};
 use govhall_runtime::clock::Clock;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
 use crate::{ops, store::clocks};
@@ -68,7 +68,7 @@ impl Scheduler {
     /// Fires the steps due now for one batch of clocks; returns how many clocks it handled.
     pub async fn tick(&self) -> anyhow::Result<usize> {
         let now = self.clock.now().fixed_offset();
-        let txn = self.db.begin().await?;
+        let txn = govhall_bus::begin_write(&self.db).await?;
         let due = clocks::claim_due(&txn, now, 100).await?;
         let calendars = self.calendars.current();
         let mut out = Vec::new();

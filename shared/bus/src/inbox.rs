@@ -24,9 +24,7 @@ use chrono::Utc;
 use futures::future::BoxFuture;
 use govhall_contracts::Envelope;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, SqlErr};
 
 use crate::migration::Inbox;
 
@@ -65,7 +63,7 @@ pub async fn claim(
     consumer: &str,
     message: &Envelope,
 ) -> anyhow::Result<Option<DatabaseTransaction>> {
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     // Inserted first: a concurrent duplicate then waits on this row (PostgreSQL) or on the
     // write lock (SQLite) and, once this transaction commits, inserts nothing.
     let insert = Query::insert()

@@ -9,6 +9,7 @@ pub mod memory;
 pub mod migration;
 pub mod outbox;
 pub mod rabbitmq;
+pub mod txn;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use memory::{MemoryBus, MemoryBusConfig};
 pub use migration::CreateOutboxAndInbox;
 pub use outbox::{Relay, RelayHandle};
 pub use rabbitmq::{RabbitBus, RabbitBusConfig};
+pub use txn::begin_write;
 
 /// Names of exchanges and queues, all under one prefix so tests can isolate themselves.
 #[derive(Debug, Clone)]

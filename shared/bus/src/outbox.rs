@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use govhall_contracts::Envelope;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType, Order, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -170,7 +170,7 @@ impl Relay {
         match self.db.get_database_backend() {
             // Rows stay locked from claim to mark, so relays of other replicas skip them.
             DbBackend::Postgres | DbBackend::MySql => {
-                let txn = self.db.begin().await?;
+                let txn = crate::begin_write(&self.db).await?;
                 let batch = self.publish_due(&txn, true).await?;
                 txn.commit().await?;
                 Ok(batch)

@@ -15,8 +15,7 @@ use govhall_contracts::{
 };
 use govhall_web::{Principal, PrincipalKind, Problem, RequestContext, Role};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -241,7 +240,9 @@ pub async fn add_department(
         value: body.working_days.unwrap_or(7).clamp(1, 60),
         unit: LimitUnit::WorkingDays,
     };
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = govhall_bus::begin_write(&state.db)
+        .await
+        .map_err(internal)?;
     if !reviews::bump(&txn, review.id, review.version, None)
         .await
         .map_err(internal)?
@@ -343,7 +344,9 @@ pub async fn remove_department(
         return Err(Problem::conflict("already_answered", "该部门已出具意见"));
     }
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = govhall_bus::begin_write(&state.db)
+        .await
+        .map_err(internal)?;
     let changed = tasks::Entity::update_many()
         .col_expr(tasks::Column::State, Expr::value("cancelled"))
         .col_expr(tasks::Column::Version, Expr::value(task.version + 1))
@@ -411,7 +414,9 @@ pub async fn resume_review(
     let (review, all) = visible(&state, &principal, *id).await?;
     lead_staff(&principal, &all)?;
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = govhall_bus::begin_write(&state.db)
+        .await
+        .map_err(internal)?;
     if !reviews::set_state(&txn, review.id, review.version, "suspended", "open")
         .await
         .map_err(internal)?
@@ -471,7 +476,9 @@ pub async fn return_to_window(
     let (review, all) = visible(&state, &principal, *id).await?;
     lead_staff(&principal, &all)?;
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = govhall_bus::begin_write(&state.db)
+        .await
+        .map_err(internal)?;
     if !reviews::set_state(&txn, review.id, review.version, "open", "returned")
         .await
         .map_err(internal)?

@@ -9,7 +9,6 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use govhall_calendar::{YearCalendar, data::HolidayRange};
 use govhall_runtime::clock::Clock;
 use govhall_web::{FieldError, Principal, Problem, RequestContext, Role, ValidatedJson};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -371,7 +370,7 @@ async fn apply(
     actor: &Actor,
     now: DateTime<FixedOffset>,
 ) -> Result<HttpResponse, CalendarAdminError> {
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let Some(new_version) = calendar_years::put(
         &txn,
         scope,

@@ -5,8 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, FixedOffset};
 use govhall_web::{Principal, PrincipalKind, Problem, RequestContext};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -139,7 +138,7 @@ pub async fn create_draft(
     let (matter_id, stored) = stored_body(&state, &input).await?;
     let now = intake.now();
     let id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let d = drafts::ActiveModel {
         id: Set(id),
         owner: Set(principal.sub.clone()),
@@ -325,7 +324,7 @@ pub async fn submit_draft(
     })?;
     let checked = check(&state.db, &principal, input).await?;
     let now = intake.now();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     // Deleting first makes a concurrent second submission of the draft find nothing.
     let gone = drafts::Entity::delete_many()
         .filter(drafts::Column::Id.eq(d.id))

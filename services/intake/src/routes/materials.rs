@@ -240,8 +240,8 @@ pub async fn upload_material(
         .put(&storage_key, bytes::Bytes::from(bytes.clone()))
         .await?;
     let now = intake.now();
-    use sea_orm::TransactionTrait;
-    let txn = state.db.begin().await?;
+
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let row = materials::ActiveModel {
         id: Set(file_id),
         owner_id: Set(owner.id),

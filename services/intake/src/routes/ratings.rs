@@ -16,7 +16,7 @@ use govhall_contracts::{
 use govhall_web::{Principal, PrincipalKind, Problem, RequestContext, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, SqlErr, Statement, TransactionTrait, sea_query::Expr,
+    QueryOrder, SqlErr, Statement, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -154,7 +154,7 @@ pub async fn rate_case(
     let bad = satisfaction.is_some_and(Satisfaction::is_bad);
     let now = intake.now();
     let rating_id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let inserted = ratings::ActiveModel {
         id: Set(rating_id),
         case_id: Set(case.id),
@@ -463,7 +463,7 @@ pub async fn close_rectification(
     }
     let expected = expected_version(&req, body.version)?.unwrap_or(item.version);
     let now = intake.now();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let changed = rectifications::Entity::update_many()
         .col_expr(rectifications::Column::State, Expr::value("closed"))
         .col_expr(rectifications::Column::Note, Expr::value(body.note.clone()))

@@ -301,6 +301,42 @@ pub async fn dead_letters(bus: &dyn Bus, count: usize) -> Vec<Envelope> {
     taken
 }
 
+/// A bus whose publish never reaches the broker and never returns, like a relay that
+/// crashes after reading its rows and before publishing.
+pub struct StallBeforePublish {
+    pub inner: Arc<dyn Bus>,
+    pub attempted: Arc<Mutex<usize>>,
+}
+
+#[async_trait]
+impl Bus for StallBeforePublish {
+    async fn declare(&self) -> Result<(), BusError> {
+        self.inner.declare().await
+    }
+    async fn publish(&self, messages: &[Envelope]) -> Vec<Result<(), BusError>> {
+        *self.attempted.lock().unwrap() += messages.len();
+        std::future::pending().await
+    }
+    fn consume(
+        &self,
+        service: &str,
+        handler: Arc<dyn govhall_bus::Handler>,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        self.inner.consume(service, handler, shutdown)
+    }
+    async fn ready(&self) -> Result<(), BusError> {
+        self.inner.ready().await
+    }
+    async fn take_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<Envelope>, BusError> {
+        self.inner.take_dead_letters(service, max).await
+    }
+}
+
 /// A bus that forwards publishes and then never returns, like a relay that crashes after the
 /// broker confirmed but before it marked its rows sent.
 pub struct StallAfterPublish {

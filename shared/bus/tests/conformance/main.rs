@@ -9,6 +9,7 @@ mod helpers;
 mod inbox;
 mod outbox;
 mod specific;
+mod txn;
 
 /// Runs each named `contract::` test once per bus.
 macro_rules! for_each_bus {

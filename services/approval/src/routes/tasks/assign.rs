@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use govhall_web::{Principal, Problem, Role};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -67,7 +67,9 @@ async fn set_assignee(
 ) -> Result<HttpResponse, Problem> {
     let version = expected.unwrap_or(task.version);
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = govhall_bus::begin_write(&state.db)
+        .await
+        .map_err(internal)?;
     let changed = tasks::Entity::update_many()
         .col_expr(tasks::Column::Assignee, Expr::value(assignee.clone()))
         .col_expr(tasks::Column::Version, Expr::value(version + 1))

@@ -5,7 +5,7 @@ use chrono::Utc;
 use govhall_bus::outbox;
 use govhall_contracts::envelope::Origin;
 use govhall_web::{Principal, Problem, RequestContext, Role, ValidatedJson};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -243,7 +243,7 @@ async fn try_record(
     }
     let verdict = crate::domain::reply::interpret(task.lead, &input.outcome, &input.comment)?;
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let origin = Origin {
         producer: SERVICE,
         correlation_id: review.case_id,
@@ -318,7 +318,7 @@ async fn suspend(
         return Err(OpinionError::Suspension("comment", "请填写中止理由"));
     }
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     if !crate::store::reviews::set_state(&txn, review.id, review.version, "open", "suspended")
         .await?
     {

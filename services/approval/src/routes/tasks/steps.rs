@@ -5,9 +5,7 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use govhall_web::{Principal, Problem, Role};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -45,7 +43,7 @@ pub async fn advance(
     let steps = task.step_list();
     let index = usize::try_from(task.step_index).unwrap_or_default();
     let now = Utc::now().fixed_offset();
-    let txn = db.begin().await?;
+    let txn = govhall_bus::begin_write(db).await?;
     let changed = tasks::Entity::update_many()
         .col_expr(tasks::Column::StepIndex, Expr::value(task.step_index + 1))
         .col_expr(tasks::Column::Assignee, Expr::value(Option::<String>::None))
@@ -143,7 +141,9 @@ pub async fn send_back_task(
     }
     let version = body.version.unwrap_or(task.version);
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = govhall_bus::begin_write(&state.db)
+        .await
+        .map_err(internal)?;
     let changed = tasks::Entity::update_many()
         .col_expr(
             tasks::Column::StepIndex,

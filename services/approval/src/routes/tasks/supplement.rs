@@ -7,8 +7,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use govhall_web::{Principal, Problem};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -101,7 +100,9 @@ pub async fn request_supplement_in_review(
     }
     let version = body.version.unwrap_or(task.version);
     let now = Utc::now().fixed_offset();
-    let txn = state.db.begin().await.map_err(internal)?;
+    let txn = govhall_bus::begin_write(&state.db)
+        .await
+        .map_err(internal)?;
     let changed = tasks::Entity::update_many()
         .col_expr(tasks::Column::State, Expr::value("awaiting_supplement"))
         .col_expr(tasks::Column::Version, Expr::value(version + 1))

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use actix_web::{HttpResponse, web};
 use govhall_runtime::clock::Clock;
 use govhall_web::{Principal, Problem, RequestContext, Role, ValidatedJson};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -71,7 +70,7 @@ pub async fn extend_clock(
         legal_basis: Some(input.legal_basis),
         traceparent: Some(ctx.trace.header()),
     };
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let events = ops::extend(
         &txn,
         &cals.current(),

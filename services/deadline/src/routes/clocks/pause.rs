@@ -6,7 +6,6 @@ use actix_web::{HttpResponse, web};
 use govhall_contracts::events::deadline::PauseReason;
 use govhall_runtime::clock::Clock;
 use govhall_web::{Principal, Problem, RequestContext, ValidatedJson};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -64,7 +63,7 @@ pub async fn pause_clock(
         legal_basis: Some(input.legal_basis),
         traceparent: Some(ctx.trace.header()),
     };
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let events = ops::pause(
         &txn,
         &cals.current(),

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use actix_web::{HttpResponse, web};
 use govhall_runtime::clock::Clock;
 use govhall_web::{Principal, Problem, RequestContext, ValidatedJson};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -56,7 +55,7 @@ pub async fn resume_clock(
         legal_basis: None,
         traceparent: Some(ctx.trace.header()),
     };
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let events = ops::resume(
         &txn,
         &cals.current(),

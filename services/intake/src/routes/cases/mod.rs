@@ -11,7 +11,7 @@ use govhall_bus::outbox;
 use govhall_contracts::{Envelope, Event, envelope::Origin};
 use govhall_web::{Principal, PrincipalKind, RequestContext, Role};
 use sea_orm::{
-    DatabaseConnection, TransactionTrait,
+    DatabaseConnection,
     sea_query::{Expr, SimpleExpr},
 };
 use serde::{Deserialize, Serialize};
@@ -431,7 +431,7 @@ pub async fn apply(
     if expected != case.version {
         return Err(IntakeError::VersionConflict);
     }
-    let txn = db.begin().await?;
+    let txn = govhall_bus::begin_write(db).await?;
     let mut columns = t.columns;
     columns.push((cases::Column::State, Expr::value(next.as_str())));
     if !cases::update_if_version(&txn, case.id, expected, columns, now).await? {

@@ -8,7 +8,6 @@ use govhall_contracts::{Envelope, envelope::Origin, events::intake::CaseSubmitte
 use govhall_web::{FieldError, Principal, PrincipalKind, Problem, RequestContext, Role};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -443,7 +442,7 @@ pub async fn submit_case(
     let checked = check(&state.db, &principal, input).await?;
     let now = intake.now();
     let id = Uuid::now_v7();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let (case, password) = create_case(&txn, &principal, &ctx, checked, id, now).await?;
     if !remember(&txn, &principal.sub, "case", key.as_deref(), &hash, id, now).await? {
         // A concurrent request with the same key won: answer with its case.

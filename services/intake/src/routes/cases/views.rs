@@ -438,7 +438,7 @@ pub async fn reset_query_password(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, IntakeError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     let case = load_visible(&state.db, &principal, *id).await?;
     if !super::is_owner(&principal, &case) && !super::is_clerk_of(&principal, &case) {
         return Err(IntakeError::Forbidden(
@@ -447,7 +447,7 @@ pub async fn reset_query_password(
     }
     let password = super::random_code(8);
     let now = intake.now();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     // Not a state change: the version stays, so nobody's pending change is refused for it.
     cases::Entity::update_many()
         .col_expr(

@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use govhall_web::{Principal, Problem, Role};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, SqlErr, TransactionTrait, sea_query::Expr};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, SqlErr, sea_query::Expr};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -87,7 +87,7 @@ pub async fn create_matter(
         return out(row);
     }
     let now = intake.now();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     let versions = matters::versions(&txn, &spec.implementation_code).await?;
     if versions.iter().any(|v| v.state == "draft") {
         return Err(IntakeError::Conflict(
@@ -254,7 +254,7 @@ pub async fn publish_matter(
     checked(&spec_of(&row)?)?;
     let expected = expected_version(&req, None)?.unwrap_or(row.row_version);
     let now = intake.now();
-    let txn = state.db.begin().await?;
+    let txn = govhall_bus::begin_write(&state.db).await?;
     if let Some(old) = matters::published(&txn, &row.implementation_code).await? {
         let retired = matters::update_if_version(
             &txn,
