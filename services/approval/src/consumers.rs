@@ -16,9 +16,9 @@ use govhall_contracts::{
         },
         intake::{
             CaseAccepted, CaseResubmitted, CaseSupplemented, CaseTerminated, CaseWithdrawn,
-            DepartmentPlan, HandlingPlan, JoinRule, PlanKind,
+            HandlingPlan, PlanKind,
         },
-        joint::StageSent,
+        joint::{StageReceived, StageReturned},
     },
 };
 use sea_orm::{
@@ -73,7 +73,7 @@ impl Handler for ApprovalConsumer {
             return self.supplemented(message).await;
         }
         if message.is::<CaseWithdrawn>() || message.is::<CaseTerminated>() {
-            return self.case_ended(message).await;
+            return self.cancel_reviews(message, None).await;
         }
         if message.is::<CaseResubmitted>() {
             // The window sent a returned case back: a new review with the plan the returned
@@ -101,28 +101,33 @@ impl Handler for ApprovalConsumer {
                 )
                 .await;
         }
-        if message.is::<StageSent>() {
-            // A level of a cross-level chain reviews the case with its own department.
-            let event: StageSent = message.decode()?;
+        if message.is::<StageReceived>() {
+            // A level of a cross-level chain signed for the case (签收): its departments
+            // review it, in parallel when the stage names several.
+            let event: StageReceived = message.decode()?;
             let plan = HandlingPlan {
                 matter_version: 0,
                 kind: PlanKind::CrossLevel,
                 stages: Vec::new(),
-                departments: vec![DepartmentPlan {
-                    department_code: event.department_code.clone(),
-                    name: event.department_code.clone(),
-                    lead: true,
-                    time_limit: event.time_limit,
-                    steps: Vec::new(),
-                }],
-                join_rule: JoinRule::All,
+                departments: event.departments.clone(),
+                join_rule: event.join_rule,
                 time_limit: event.time_limit,
                 statutory_limit: None,
                 warning_ladder: None,
             };
             let source = format!("stage:{}", event.transfer_id);
             return self
-                .open_review(message, event.case_id, &event.to_division, &plan, &source)
+                .open_review(message, event.case_id, &event.division, &plan, &source)
+                .await;
+        }
+        if message.is::<StageReturned>() {
+            // Sent back to the lower level (退回): the stage's review, if still open, ends.
+            let event: StageReturned = message.decode()?;
+            if !event.sent_back {
+                return Ok(());
+            }
+            return self
+                .cancel_reviews(message, Some(format!("stage:{}", event.transfer_id)))
                 .await;
         }
         if !message.is::<CaseAccepted>() {
@@ -314,18 +319,26 @@ impl ApprovalConsumer {
     }
 
     /// The case was withdrawn or terminated: its open review and tasks are cancelled.
-    async fn case_ended(&self, message: &Envelope) -> anyhow::Result<()> {
+    /// Cancels the open reviews of the case (all of them, or those opened from `source`)
+    /// and their open tasks.
+    async fn cancel_reviews(
+        &self,
+        message: &Envelope,
+        source: Option<String>,
+    ) -> anyhow::Result<()> {
         let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
             return Ok(());
         };
         let case_id = message.correlation_id;
         let now = chrono::Utc::now().fixed_offset();
         let mut out = Vec::new();
-        let open_reviews = reviews::Entity::find()
+        let mut open_reviews = reviews::Entity::find()
             .filter(reviews::Column::CaseId.eq(case_id))
-            .filter(reviews::Column::State.eq("open"))
-            .all(&txn)
-            .await?;
+            .filter(reviews::Column::State.eq("open"));
+        if let Some(source) = source {
+            open_reviews = open_reviews.filter(reviews::Column::Source.eq(source));
+        }
+        let open_reviews = open_reviews.all(&txn).await?;
         for review in open_reviews {
             reviews::Entity::update_many()
                 .col_expr(reviews::Column::State, Expr::value("cancelled"))
@@ -363,7 +376,7 @@ impl ApprovalConsumer {
         if !out.is_empty() {
             self.relay.notify();
         }
-        tracing::info!(tasks = out.len(), "case ended: review cancelled");
+        tracing::info!(tasks = out.len(), "review cancelled");
         Ok(())
     }
 }

@@ -510,9 +510,9 @@ impl Step<'_> {
         let matter = matters::find(self.txn, case.matter_id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("matter version of a case is missing"))?;
-        let plan = spec_of(&matter)
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .plan(u32::try_from(case.matter_version).unwrap_or(1));
+        let spec = spec_of(&matter).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let plan = spec.plan(u32::try_from(case.matter_version).unwrap_or(1));
+        let summary = crate::routes::cases::summary_of(self.txn, &case, &spec).await?;
         let as_of = case.received_at;
         let changed = self
             .transition(
@@ -553,6 +553,7 @@ impl Step<'_> {
                 plan,
                 deemed: true,
                 commitment: None,
+                summary: Some(summary),
             },
             self.origin(),
         )?);

@@ -68,6 +68,8 @@ pub const APPROVAL_REVIEW_RESUMED: &str = "approval.review.resumed";
 pub const JOINT_ROUTE_PLANNED: &str = "joint.route.planned";
 /// A case was sent to the next level of its chain (a stage clock starts).
 pub const JOINT_STAGE_SENT: &str = "joint.stage.sent";
+/// The receiving level signed for a transfer (its review opens).
+pub const JOINT_STAGE_RECEIVED: &str = "joint.stage.received";
 /// A level finished its stage and handed the case back or on (its stage clock stops).
 pub const JOINT_STAGE_RETURNED: &str = "joint.stage.returned";
 /// The deciding level of a cross-level chain returned its result to the accepting window.
@@ -109,5 +111,6 @@ pub const ALL: &[&str] = &[
     JOINT_ROUTE_PLANNED,
     JOINT_RESULT_RETURNED,
     JOINT_STAGE_SENT,
+    JOINT_STAGE_RECEIVED,
     JOINT_STAGE_RETURNED,
 ];

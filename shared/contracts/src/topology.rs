@@ -77,13 +77,21 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::DEADLINE_CLOCK_RESUMED,
             rk::DEADLINE_CLOCK_EXTENDED,
             rk::DEADLINE_CLOCK_DUE_CHANGED,
-            rk::JOINT_STAGE_SENT,
+            rk::JOINT_STAGE_RECEIVED,
+            rk::JOINT_STAGE_RETURNED,
             rk::INTAKE_CASE_RESUBMITTED,
         ],
     },
     Subscription {
         service: service::JOINT,
-        patterns: &[rk::INTAKE_CASE_ACCEPTED, rk::INTAKE_CASE_COMPLETED],
+        patterns: &[
+            rk::INTAKE_CASE_ACCEPTED,
+            rk::INTAKE_CASE_COMPLETED,
+            rk::INTAKE_CASE_WITHDRAWN,
+            rk::INTAKE_CASE_TERMINATED,
+            rk::APPROVAL_REVIEW_CONCLUDED,
+            rk::DEADLINE_CLOCK_OVERDUE,
+        ],
     },
 ];
 

@@ -47,6 +47,7 @@ fn accepted(case_id: Uuid, plan: HandlingPlan) -> CaseAccepted {
         plan,
         deemed: false,
         commitment: None,
+        summary: None,
     }
 }
 
@@ -893,7 +894,10 @@ pub async fn supplement_requests_of_two_departments_go_out_as_one_and_only_the_a
 }
 
 pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backend: Backend) {
-    use govhall_contracts::events::joint::StageSent;
+    use govhall_contracts::events::{
+        intake::DepartmentPlan,
+        joint::{StageReceived, StageReturned},
+    };
     let app = TestApp::spawn(backend).await;
     let case_id = open(&app, JoinRule::All, &[("COUNTY", true)]).await;
     app.opinion(
@@ -904,20 +908,29 @@ pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backe
     .await;
     app.expect_events(routing::APPROVAL_REVIEW_CONCLUDED, case_id, 1)
         .await;
-    // The county sends the case up: the city reviews it in a review of its own.
-    let sent = StageSent {
-        case_id,
-        transfer_id: Uuid::now_v7(),
-        from_division: "320282".into(),
-        to_division: "320200".into(),
-        department_code: "CITY".into(),
-        time_limit: TimeLimit {
-            value: 20,
-            unit: LimitUnit::WorkingDays,
-        },
-        sent_at: chrono::Utc::now().fixed_offset(),
+    // The county sends the case up and the city signs for it: the city reviews it in a
+    // review of its own.
+    let limit = TimeLimit {
+        value: 20,
+        unit: LimitUnit::WorkingDays,
     };
-    app.publish(&sent, case_id, "joint").await;
+    let received = |transfer_id| StageReceived {
+        case_id,
+        transfer_id,
+        division: "320200".into(),
+        departments: vec![DepartmentPlan {
+            department_code: "CITY".into(),
+            name: "市局".into(),
+            lead: true,
+            time_limit: limit,
+            steps: vec![],
+        }],
+        join_rule: JoinRule::All,
+        time_limit: limit,
+        received_at: chrono::Utc::now().fixed_offset(),
+    };
+    app.publish(&received(Uuid::now_v7()), case_id, "joint")
+        .await;
     // The city's review belongs to the city: a token of the same department code in the
     // county's division sees nothing; the city's reviewer sees and answers it.
     let city_reviewer = app.staff_of(
@@ -969,6 +982,34 @@ pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backe
         .expect_events(routing::APPROVAL_REVIEW_CONCLUDED, case_id, 2)
         .await;
     assert!(concluded.iter().all(|e| e.payload["outcome"] == "approved"));
+
+    // A later transfer the city sends back (退回) before answering: its review ends and its
+    // task closes unanswered.
+    let again = Uuid::now_v7();
+    app.publish(&received(again), case_id, "joint").await;
+    app.expect_events(routing::APPROVAL_TASK_OPENED, case_id, 3)
+        .await;
+    app.publish(
+        &StageReturned {
+            case_id,
+            transfer_id: again,
+            sent_back: true,
+            returned_at: chrono::Utc::now().fixed_offset(),
+        },
+        case_id,
+        "joint",
+    )
+    .await;
+    let closed = app
+        .expect_events(routing::APPROVAL_TASK_CLOSED, case_id, 3)
+        .await;
+    assert!(
+        closed
+            .iter()
+            .any(|e| e.payload["department_code"] == "CITY" && e.payload["outcome"].is_null()),
+        "{:?}",
+        closed.iter().map(|e| &e.payload).collect::<Vec<_>>()
+    );
     app.stop().await;
 }
 

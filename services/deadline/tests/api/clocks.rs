@@ -53,6 +53,7 @@ pub async fn accept_with(app: &TestApp, case_id: Uuid, accepted_at: &str, plan: 
         plan,
         deemed: false,
         commitment: None,
+        summary: None,
     };
     app.publish(&event, case_id, "intake").await;
 }

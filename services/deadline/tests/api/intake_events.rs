@@ -98,6 +98,7 @@ pub async fn a_supplement_restarts_the_acceptance_clock_and_an_unkept_commitment
             missing_materials: vec!["营业执照".into()],
             limit: wd(5),
         }),
+        summary: None,
     };
     app.publish(&accepted, case_id, "intake").await;
     let clocks = app
@@ -127,6 +128,7 @@ pub async fn a_special_procedure_pauses_the_case_and_a_bad_rating_gets_its_own_c
         plan: plan(),
         deemed: false,
         commitment: None,
+        summary: None,
     };
     app.publish(&accepted, case_id, "intake").await;
     app.clocks_when(case_id, "the processing clock", |c| {
@@ -246,6 +248,7 @@ pub async fn a_level_stage_counts_on_its_own_divisions_calendar_and_is_reported_
         plan: long,
         deemed: false,
         commitment: None,
+        summary: None,
     };
     app.publish(&accepted, case_id, "intake").await;
     // The county sends the case up to the city, which has 3 working days (3–5 Nov).

@@ -136,6 +136,13 @@ pub struct Stage {
     pub name: String,
     /// Time limit of the stage.
     pub time_limit: Limit,
+    /// Departments of the stage's division reviewing in parallel (并联), one of them the
+    /// lead; empty: the department above alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub departments: Vec<ReviewDepartment>,
+    /// Join rule when several departments review the stage (default: the lead decides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_rule: Option<Join>,
 }
 
 /// How a case of the matter is handled after acceptance.
@@ -269,6 +276,18 @@ fn is_division(code: &str) -> bool {
 }
 
 impl MatterSpec {
+    /// Division whose windows accept applications: the first stage's for a cross-level
+    /// chain (the lower level takes the case in and reviews it first, 行政许可法 art. 43),
+    /// otherwise the implementing division.
+    pub fn accepting_division(&self) -> &str {
+        match &self.plan {
+            Plan::CrossLevel { stages } => stages
+                .first()
+                .map_or(self.division_code.as_str(), |s| s.division_code.as_str()),
+            _ => &self.division_code,
+        }
+    }
+
     /// Everything wrong with this spec, each naming its field; empty when it may be published.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
@@ -423,6 +442,15 @@ impl MatterSpec {
                             "环节时限应大于 0",
                         ));
                     }
+                    if !s.departments.is_empty()
+                        && s.departments.iter().filter(|d| d.lead).count() != 1
+                    {
+                        out.push(err(
+                            format!("plan.stages[{i}].departments"),
+                            "lead",
+                            "并联审查的环节应有且只有一个牵头部门",
+                        ));
+                    }
                 }
             }
         }
@@ -511,22 +539,9 @@ impl MatterSpec {
                 },
                 Vec::new(),
             ),
-            // The accepting department reviews first; the joint service hands the case on.
-            Plan::CrossLevel { stages } => (
-                PlanKind::CrossLevel,
-                stages
-                    .first()
-                    .map(|s| DepartmentPlan {
-                        department_code: s.department_code.clone(),
-                        name: s.name.clone(),
-                        lead: true,
-                        time_limit: s.time_limit.to_contract(),
-                        steps: Vec::new(),
-                    })
-                    .into_iter()
-                    .collect(),
-                JoinRule::All,
-                stages
+            // The accepting level reviews first (初审); the joint service hands the case on.
+            Plan::CrossLevel { stages } => {
+                let stages: Vec<StagePlan> = stages
                     .iter()
                     .map(|s| StagePlan {
                         level: s.level.as_str().into(),
@@ -534,9 +549,30 @@ impl MatterSpec {
                         department_code: s.department_code.clone(),
                         name: s.name.clone(),
                         time_limit: s.time_limit.to_contract(),
+                        departments: s
+                            .departments
+                            .iter()
+                            .map(|d| DepartmentPlan {
+                                department_code: d.code.clone(),
+                                name: d.name.clone(),
+                                lead: d.lead,
+                                time_limit: d.time_limit.to_contract(),
+                                steps: steps_plan(&d.steps),
+                            })
+                            .collect(),
+                        join_rule: s.join_rule.map(|j| match j {
+                            Join::All => JoinRule::All,
+                            Join::Any => JoinRule::Any,
+                            Join::LeadDecides => JoinRule::LeadDecides,
+                        }),
                     })
-                    .collect(),
-            ),
+                    .collect();
+                let (departments, join_rule) = stages
+                    .first()
+                    .map(StagePlan::review)
+                    .unwrap_or_else(|| (Vec::new(), JoinRule::All));
+                (PlanKind::CrossLevel, departments, join_rule, stages)
+            }
         };
         HandlingPlan {
             matter_version: version,

@@ -91,6 +91,36 @@ pub struct StagePlan {
     pub name: String,
     /// Time limit of the stage.
     pub time_limit: TimeLimit,
+    /// Departments that review the stage in parallel (并联), when more than the one above;
+    /// empty: `department_code` alone reviews it.
+    #[serde(default)]
+    pub departments: Vec<DepartmentPlan>,
+    /// Join rule of a stage reviewed by several departments.
+    #[serde(default)]
+    pub join_rule: Option<JoinRule>,
+}
+
+impl StagePlan {
+    /// The departments that review this stage and how their opinions join.
+    pub fn review(&self) -> (Vec<DepartmentPlan>, JoinRule) {
+        if self.departments.is_empty() {
+            (
+                vec![DepartmentPlan {
+                    department_code: self.department_code.clone(),
+                    name: self.name.clone(),
+                    lead: true,
+                    time_limit: self.time_limit,
+                    steps: Vec::new(),
+                }],
+                JoinRule::All,
+            )
+        } else {
+            (
+                self.departments.clone(),
+                self.join_rule.unwrap_or(JoinRule::LeadDecides),
+            )
+        }
+    }
 }
 
 /// How a case is handled once accepted; carried so no consumer calls back.
@@ -144,6 +174,37 @@ pub struct CaseAccepted {
     /// Accepted with materials missing against the applicant's commitment (容缺受理).
     #[serde(default)]
     pub commitment: Option<Commitment>,
+    /// What a level that receives the case in a transfer needs to know about it (no
+    /// personal data beyond a masked name).
+    #[serde(default)]
+    pub summary: Option<CaseSummary>,
+}
+
+/// A case in brief, for the package sent to another level (报送材料清单).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    /// Matter implementation code.
+    pub matter_code: String,
+    /// Matter name.
+    pub matter_name: String,
+    /// `natural_person` or `legal_person`.
+    pub applicant_kind: String,
+    /// The applicant's name, masked (张*三, 南京某某有限公司 masked to its first and last
+    /// characters).
+    pub applicant_masked: String,
+    /// The materials received, by reference.
+    pub materials: Vec<MaterialRef>,
+}
+
+/// A material by reference: the receiving level fetches it and checks its digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialRef {
+    /// Material name in the matter's list.
+    pub name: String,
+    /// Stored file id (`GET /api/v1/materials/{id}`).
+    pub file_id: Uuid,
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
 }
 
 /// The applicant's commitment to supply missing materials (容缺承诺).

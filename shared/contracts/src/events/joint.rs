@@ -4,7 +4,10 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{Outcome, TimeLimit};
+use super::{
+    Outcome, TimeLimit,
+    intake::{DepartmentPlan, JoinRule},
+};
 use crate::{Event, routing};
 
 /// How a case will be routed across levels.
@@ -78,5 +81,28 @@ pub struct StageReturned {
 }
 impl Event for StageReturned {
     const TYPE: &'static str = routing::JOINT_STAGE_RETURNED;
+    const VERSION: u16 = 1;
+}
+
+/// The receiving level signed for a transfer (签收): its departments review the stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageReceived {
+    /// Case id.
+    pub case_id: Uuid,
+    /// The transfer signed for.
+    pub transfer_id: Uuid,
+    /// Division that received it.
+    pub division: String,
+    /// Departments that review the stage.
+    pub departments: Vec<DepartmentPlan>,
+    /// How their opinions join.
+    pub join_rule: JoinRule,
+    /// Time the stage has.
+    pub time_limit: TimeLimit,
+    /// When it was signed for.
+    pub received_at: DateTime<FixedOffset>,
+}
+impl Event for StageReceived {
+    const TYPE: &'static str = routing::JOINT_STAGE_RECEIVED;
     const VERSION: u16 = 1;
 }

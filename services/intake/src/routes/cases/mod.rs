@@ -288,6 +288,39 @@ fn local_times(m: cases::Model) -> cases::Model {
     }
 }
 
+/// The case in brief for another level (joint handling): the matter, the applicant's kind
+/// and masked name, and the materials by reference with their digests.
+pub async fn summary_of(
+    db: &impl sea_orm::ConnectionTrait,
+    case: &cases::Model,
+    spec: &crate::domain::catalog::MatterSpec,
+) -> Result<govhall_contracts::events::intake::CaseSummary, sea_orm::DbErr> {
+    use govhall_contracts::events::intake::{CaseSummary, MaterialRef};
+    let files = crate::store::materials::of_owner(db, case.id).await?;
+    Ok(CaseSummary {
+        matter_code: spec.implementation_code.clone(),
+        matter_name: case.matter_name.clone(),
+        applicant_kind: case.applicant_kind.clone(),
+        applicant_masked: if case.applicant_kind == "natural_person" {
+            mask_name(&case.applicant_name)
+        } else {
+            case.applicant_name.clone()
+        },
+        materials: files
+            .into_iter()
+            .map(|f| MaterialRef {
+                name: spec
+                    .materials
+                    .iter()
+                    .find(|m| m.code == f.material_code)
+                    .map_or_else(|| f.material_code.clone(), |m| m.name.clone()),
+                file_id: f.id,
+                sha256: f.sha256,
+            })
+            .collect(),
+    })
+}
+
 /// Is `principal` the applicant side of the case (who submitted it online or by API)?
 pub fn is_owner(principal: &Principal, case: &cases::Model) -> bool {
     matches!(

@@ -131,6 +131,7 @@ pub async fn accept_case(
     });
     let plan = spec.plan(u32::try_from(case.matter_version).unwrap_or(1));
     let plan_json = serde_json::to_value(&plan).map_err(anyhow::Error::from)?;
+    let case_summary = super::summary_of(&state.db, &case, &spec).await?;
     let expected = expected_version(&req, body.version)?.unwrap_or(case.version);
     let summary = if missing.is_empty() {
         "窗口受理".to_string()
@@ -147,6 +148,7 @@ pub async fn accept_case(
             plan,
             deemed: false,
             commitment: commitment.clone(),
+            summary: Some(case_summary),
         });
     if let Some(c) = &commitment {
         t = t.set(
@@ -594,7 +596,9 @@ pub async fn decide_on_the_spot(
     let matter = matters::find(&state.db, case.matter_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("matter version of a case is missing"))?;
-    let plan = spec_of(&matter)?.plan(u32::try_from(case.matter_version).unwrap_or(1));
+    let spec = spec_of(&matter)?;
+    let plan = spec.plan(u32::try_from(case.matter_version).unwrap_or(1));
+    let case_summary = super::summary_of(&state.db, &case, &spec).await?;
     let now = intake.now();
     let outcome = match body.outcome {
         OutcomeIn::Approved => Outcome::Approved,
@@ -636,6 +640,7 @@ pub async fn decide_on_the_spot(
         plan,
         deemed: false,
         commitment: None,
+        summary: Some(case_summary),
     })
     .publish(CaseDecided {
         case_id: case.id,

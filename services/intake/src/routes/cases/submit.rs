@@ -238,7 +238,7 @@ pub async fn check(
                 "only window clerks enter applications for applicants",
             ));
         }
-        if principal.division.as_deref() != Some(spec.division_code.as_str()) {
+        if principal.division.as_deref() != Some(spec.accepting_division()) {
             return Err(IntakeError::Forbidden(
                 "the matter is handled by another division's windows",
             ));
@@ -308,7 +308,7 @@ pub async fn create_case(
     id: Uuid,
     now: DateTime<FixedOffset>,
 ) -> Result<(cases::Model, String), IntakeError> {
-    let division = c.spec.division_code.clone();
+    let division = c.spec.accepting_division().to_owned();
     let seq = case_numbers::next(txn, &division, now.date_naive()).await?;
     let number = CaseNumber::new(&division, now.date_naive(), seq)
         .map_err(|e| anyhow::anyhow!("case number: {e}"))?
