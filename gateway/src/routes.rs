@@ -74,7 +74,9 @@ pub(crate) const ROUTES: &[RouteRule] = &[
     rule("/api/v1/supervision", Upstream::Deadline, false),
     rule("/api/v1/reviews", Upstream::Approval, false),
     rule("/api/v1/tasks", Upstream::Approval, false),
-    rule("/api/v1/divisions", Upstream::Joint, false),
+    // The division tree is reference data (行政区划), readable without login.
+    rule("/api/v1/divisions", Upstream::Joint, true),
+    rule("/api/v1/admin/divisions", Upstream::Joint, false),
     rule("/api/v1/transfers", Upstream::Joint, false),
     rule("/api/v1/routes", Upstream::Joint, false),
 ];

@@ -2,7 +2,9 @@
 //!
 //! Modules: [`startup`], [`store`] (routes), [`routes`] (HTTP), [`consumers`], [`migrations`].
 
+pub mod chain;
 pub mod consumers;
+pub mod domain;
 pub mod migrations;
 pub mod routes;
 pub mod startup;

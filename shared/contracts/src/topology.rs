@@ -90,7 +90,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::INTAKE_CASE_WITHDRAWN,
             rk::INTAKE_CASE_TERMINATED,
             rk::APPROVAL_REVIEW_CONCLUDED,
-            rk::DEADLINE_CLOCK_OVERDUE,
+            rk::DEADLINE_CLOCK_ANY,
         ],
     },
 ];

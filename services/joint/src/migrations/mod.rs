@@ -1,5 +1,7 @@
 //! Schema of the joint-handling database.
 
+mod chains;
+
 use sea_orm_migration::{prelude::*, schema::*};
 
 /// The joint-handling migrator.
@@ -11,12 +13,14 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(govhall_bus::migration::CreateOutboxAndInbox),
             Box::new(CreateRoutes),
+            Box::new(chains::CreateDivisions),
+            Box::new(chains::CreateTransfers),
         ]
     }
 }
 
 #[derive(DeriveIden)]
-enum CaseRoutes {
+pub(crate) enum CaseRoutes {
     Table,
     CaseId,
     DivisionCode,

@@ -1,4 +1,4 @@
-//! The `case_routes` table: the levels a case passes through.
+//! The `case_routes` table: the levels a case passes through and where it is now.
 
 use chrono::{DateTime, FixedOffset};
 use sea_orm::entity::prelude::*;
@@ -15,10 +15,24 @@ pub struct Model {
     pub division_code: String,
     /// Division codes of the stages, in order (JSON array).
     pub stages: Json,
-    /// `planned`, `completed`.
+    /// `planned` (one level), `in_review` (a level reviews it), `transferring` (sent, not yet
+    /// signed for), `sent_back` (the lower level must resend), `decided`, `completed`,
+    /// `cancelled`.
     pub state: String,
     /// When planned.
     pub planned_at: DateTime<FixedOffset>,
+    /// Index of the stage that holds the case.
+    pub stage_index: i32,
+    /// The stages of the handling plan (`Vec<StagePlan>`), for a cross-level chain.
+    pub plan: Option<Json>,
+    /// The case in brief (`CaseSummary`), carried in every transfer's package.
+    pub summary: Option<Json>,
+    /// Opinions of the stages so far (`Vec<StageOpinion>`).
+    pub opinions: Option<Json>,
+    /// A clock of the current stage went overdue: its upward submission will be late.
+    pub overdue: bool,
+    /// Optimistic-concurrency version.
+    pub version: i32,
 }
 
 /// No relations.

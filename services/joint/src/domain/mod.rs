@@ -1,0 +1,3 @@
+//! Rules of joint handling that need no database.
+
+pub mod division;
