@@ -41,12 +41,13 @@ async fn an_anonymous_post_is_refused_with_401_and_never_reaches_the_upstream() 
 }
 
 #[actix_web::test]
-async fn anonymous_callers_may_read_matters_and_the_calendar_but_nothing_else() {
+async fn anonymous_callers_may_read_matters_the_calendar_and_divisions_but_nothing_else() {
     let app = spawn_app().await;
     for path in [
         "/api/v1/matters",
         "/api/v1/matters/M-1/guide",
         "/api/v1/calendar",
+        "/api/v1/divisions/320100",
     ] {
         assert_eq!(app.get(path).send().await.unwrap().status(), 200, "{path}");
     }
@@ -55,7 +56,7 @@ async fn anonymous_callers_may_read_matters_and_the_calendar_but_nothing_else() 
         "/api/v1/clocks/1",
         "/api/v1/reviews",
         "/api/v1/tasks",
-        "/api/v1/divisions",
+        "/api/v1/admin/divisions/320100/changes",
         "/api/v1/transfers",
         "/api/v1/routes",
     ] {
@@ -68,7 +69,7 @@ async fn anonymous_callers_may_read_matters_and_the_calendar_but_nothing_else() 
         .await
         .unwrap();
     assert_eq!(head.status(), 200);
-    assert_eq!(app.upstream.hits(), 4);
+    assert_eq!(app.upstream.hits(), 5);
 }
 
 #[actix_web::test]

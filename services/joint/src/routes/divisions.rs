@@ -285,8 +285,7 @@ pub async fn put_division(
                         Level::City => parent.level == "province",
                         // Under its city, or directly under the province (省直辖县级).
                         Level::County => {
-                            *p == format!("{}00", &code[..4])
-                                || *p == format!("{}0000", &code[..2])
+                            *p == format!("{}00", &code[..4]) || *p == format!("{}0000", &code[..2])
                         }
                         Level::Township => parent.level == "county",
                         Level::Province => false,
