@@ -142,7 +142,12 @@ impl TestApp {
             division_code: division.into(),
         };
         let envelope = Envelope::wrap(event, origin).unwrap();
-        for result in self.bus.publish(&[envelope]).await {
+        self.deliver(&envelope).await;
+    }
+
+    /// Publishes an envelope as it is (the same message id again: a redelivery).
+    pub async fn deliver(&self, envelope: &Envelope) {
+        for result in self.bus.publish(std::slice::from_ref(envelope)).await {
             result.unwrap();
         }
     }

@@ -451,3 +451,59 @@ pub async fn a_late_initial_review_makes_a_late_transfer_that_a_supervisor_sees(
         (422, Some("box"))
     );
 }
+
+pub async fn a_redelivered_conclusion_sends_once_and_two_clerks_signing_at_once_get_one_receipt(
+    backend: Backend,
+) {
+    use govhall_contracts::{Envelope, envelope::Origin};
+    let app = TestApp::spawn(backend, "2026-11-02T10:00:00+08:00").await;
+    let case_id = Uuid::now_v7();
+    app.publish(&accepted(case_id), case_id, "intake", COUNTY)
+        .await;
+    app.expect_events(routing::JOINT_ROUTE_PLANNED, case_id, 1)
+        .await;
+    // The county's conclusion arrives twice (at-least-once delivery): one transfer.
+    let conclusion = Envelope::wrap(
+        &concluded(case_id, Outcome::Approved, &["320282-YJGLJ"]),
+        Origin {
+            producer: "approval",
+            correlation_id: case_id,
+            causation_id: None,
+            traceparent: None,
+            division_code: COUNTY.into(),
+        },
+    )
+    .unwrap();
+    app.deliver(&conclusion).await;
+    app.deliver(&conclusion).await;
+    let sent = app
+        .expect_events(routing::JOINT_STAGE_SENT, case_id, 1)
+        .await;
+    let id = sent[0].payload["transfer_id"].as_str().unwrap().to_owned();
+    let city = app.staff("city-clerk", CITY, &[Role::WindowClerk]);
+    let (_, outbox) = app
+        .get(
+            &format!("/api/v1/transfers?box=incoming&case_id={case_id}"),
+            &city,
+        )
+        .await;
+    assert_eq!(
+        outbox["items"].as_array().map(Vec::len),
+        Some(1),
+        "{outbox}"
+    );
+
+    // Two clerks sign for it at the same moment: one gets it, the other a conflict.
+    let other = app.staff("city-clerk-2", CITY, &[Role::WindowClerk]);
+    let receipt = format!("/api/v1/transfers/{id}/receipt");
+    let body = json!({"version": 1});
+    let ((a, _), (b, _)) = futures::join!(
+        app.post(&receipt, &city, &body),
+        app.post(&receipt, &other, &body)
+    );
+    let mut statuses = [a, b];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    app.expect_events(routing::JOINT_STAGE_RECEIVED, case_id, 1)
+        .await;
+}
