@@ -96,7 +96,10 @@ pub struct DivisionQuery {
 /// Lists divisions (public).
 #[utoipa::path(get, path = "/api/v1/divisions", tag = "divisions", operation_id = "list_divisions",
     params(DivisionQuery),
-    responses((status = 200, description = "The divisions", body = DivisionList)))]
+    responses(
+        (status = 200, description = "The divisions", body = DivisionList),
+        (status = 400, description = "A malformed query parameter (e.g. include_retired=maybe)", body = Problem, content_type = "application/problem+json"),
+    ))]
 pub async fn list_divisions(
     state: web::Data<AppState>,
     query: web::Query<DivisionQuery>,

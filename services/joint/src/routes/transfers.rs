@@ -155,6 +155,7 @@ fn staff_division(principal: &Principal) -> Result<&str, Problem> {
     params(TransferQuery),
     responses(
         (status = 200, description = "The transfers", body = TransferList),
+        (status = 400, description = "A malformed query parameter (e.g. late=perhaps)", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not staff, or `below` without the supervisor role", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown box", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -19,6 +19,8 @@ pub async fn the_division_tree_is_seeded_changed_by_admins_and_retired_codes_sti
         Some(13),
         "{cities}"
     );
+    let (status, bad) = app.text("/api/v1/divisions?include_retired=maybe").await;
+    assert_eq!(status, 400, "{bad}");
     let (_, baixia) = app.text("/api/v1/divisions/320103").await;
     let baixia: serde_json::Value = serde_json::from_str(&baixia).unwrap();
     assert_eq!(
