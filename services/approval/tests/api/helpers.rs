@@ -6,25 +6,18 @@ use std::{
 };
 
 use govhall_approval::Application;
-use govhall_bus::{Bus, MemoryBus, RabbitBus, Topology, handler_fn};
+use govhall_bus::Bus;
 use govhall_contracts::{Envelope, Event, envelope::Origin, topology::service};
-use govhall_runtime::{ServiceSettings, SharedDeps};
+use govhall_runtime::SharedDeps;
+use govhall_test_harness::{Http, Infra, Seen};
 use govhall_web::{InternalKey, Principal, PrincipalKind, Role};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-/// Which implementations the service runs on.
-#[derive(Debug, Clone, Copy)]
-pub enum Backend {
-    /// SQLite and the in-process bus (standalone).
-    Embedded,
-    /// PostgreSQL, RabbitMQ and Redis (distributed).
-    Distributed,
-}
+pub use govhall_test_harness::Backend;
 
 /// A running approval service.
 pub struct TestApp {
-    pub base: String,
     pub bus: Arc<dyn Bus>,
     pub key: InternalKey,
     /// What approval published (as the deadline service receives it).
@@ -33,97 +26,38 @@ pub struct TestApp {
     pub seen_by_intake: Arc<Mutex<Vec<Envelope>>>,
     shutdown: CancellationToken,
     running: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    client: awc::Client,
+    http: Http,
 }
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let topology = Topology {
-            prefix: govhall_test_support::unique_prefix(),
-            delivery_limit: 5,
-            queue_expires_ms: Some(60_000),
-        };
-        let (bus, database_url): (Arc<dyn Bus>, String) = match backend {
-            Backend::Embedded => (
-                Arc::new(MemoryBus::new(topology)),
-                govhall_test_support::fresh_sqlite_url(),
-            ),
-            Backend::Distributed => (
-                Arc::new(RabbitBus::new(govhall_test_support::amqp_url(), topology)),
-                govhall_test_support::fresh_postgres_url().await.unwrap(),
-            ),
-        };
-        bus.declare().await.unwrap();
-        let seen: Arc<Mutex<Vec<Envelope>>> = Arc::default();
-        let recorder = seen.clone();
+        let Infra { bus, database_url } = Infra::new(backend).await;
         // The deadline service's queue gets every approval event (tasks and conclusions).
-        let _deadline = bus.consume(
-            service::DEADLINE,
-            handler_fn(move |m| {
-                let recorder = recorder.clone();
-                async move {
-                    recorder.lock().unwrap().push(m);
-                    Ok(())
-                }
-            }),
-            CancellationToken::new(),
-        );
-        let seen_by_intake: Arc<Mutex<Vec<Envelope>>> = Arc::default();
-        let intake_recorder = seen_by_intake.clone();
-        let _intake = bus.consume(
-            service::INTAKE,
-            handler_fn(move |m| {
-                let recorder = intake_recorder.clone();
-                async move {
-                    recorder.lock().unwrap().push(m);
-                    Ok(())
-                }
-            }),
-            CancellationToken::new(),
-        );
-        let _joint = bus.consume(
-            service::JOINT,
-            handler_fn(|_| async { Ok(()) }),
-            CancellationToken::new(),
-        );
+        let seen = Seen::record(bus.as_ref(), &[service::DEADLINE]).0;
+        let seen_by_intake = Seen::record(bus.as_ref(), &[service::INTAKE]).0;
+        Seen::sink(bus.as_ref(), &[service::JOINT]);
         let key = InternalKey::new(vec![5u8; 32]);
-        let cache: Arc<dyn govhall_cache::Cache> = match backend {
-            Backend::Embedded => Arc::new(govhall_cache::MemoryCache::new()),
-            Backend::Distributed => {
-                Arc::new(govhall_cache::RedisCache::new("redis://127.0.0.1:6379/", "t:").unwrap())
-            }
-        };
         let deps = SharedDeps {
             bus: bus.clone(),
-            cache,
+            cache: govhall_test_harness::cache(backend),
             internal_key: key.clone(),
         };
-        let settings = ServiceSettings {
-            host: "127.0.0.1".into(),
-            port: 0,
-            database_url,
-            auto_migrate: true,
-            files_url: None,
-        };
+        let settings = govhall_test_harness::settings(&database_url);
         // Supplement requests within two seconds go out as one.
         let app = Application::build_with_window(settings, deps, Duration::from_secs(2))
             .await
             .unwrap();
         let shutdown = CancellationToken::new();
-        let base = format!("http://127.0.0.1:{}", app.port());
+        let http = Http::new(format!("http://127.0.0.1:{}", app.port()));
         let running = Some(tokio::spawn(app.run_until_stopped(shutdown.clone())));
         Self {
-            base,
             bus,
             key,
             seen,
             seen_by_intake,
             shutdown,
             running,
-            client: awc::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .finish(),
+            http,
         }
     }
 
@@ -208,20 +142,7 @@ impl TestApp {
         principal: &str,
         body: Option<&Value>,
     ) -> (u16, Value) {
-        let request = self
-            .client
-            .request(method, format!("{}{path}", self.base))
-            .insert_header(("x-govhall-principal", principal));
-        let mut res = match body {
-            Some(body) => request.send_json(body).await,
-            None => request.send().await,
-        }
-        .unwrap();
-        let bytes = res.body().await.unwrap();
-        (
-            res.status().as_u16(),
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
+        self.http.send(method, path, principal, &[], body).await
     }
 
     /// The task of `department` for a case, once it exists (bounded wait).

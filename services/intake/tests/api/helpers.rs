@@ -7,22 +7,16 @@ use std::{
 };
 
 use chrono::{DateTime, FixedOffset, Utc};
-use govhall_bus::{Bus, MemoryBus, RabbitBus, Topology, handler_fn};
+use govhall_bus::Bus;
 use govhall_contracts::{Envelope, Event, envelope::Origin, topology::service};
 use govhall_intake::Application;
 use govhall_runtime::{ServiceSettings, SharedDeps, clock::ManualClock};
+use govhall_test_harness::{Infra, Seen};
 use govhall_web::{InternalKey, Principal, PrincipalKind, Role};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-/// Which implementations the service runs on.
-#[derive(Debug, Clone, Copy)]
-pub enum Backend {
-    /// SQLite and the in-process bus (standalone).
-    Embedded,
-    /// PostgreSQL, RabbitMQ and Redis (distributed).
-    Distributed,
-}
+pub use govhall_test_harness::Backend;
 
 /// The food licence of the seed catalog (玄武区, single department, 容缺 M2 and M4).
 pub const FOOD: &str = "11320102MB1234567X4000117001";
@@ -69,63 +63,20 @@ pub fn at(s: &str) -> DateTime<FixedOffset> {
 
 impl TestApp {
     pub async fn spawn(backend: Backend, now: &str) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let topology = Topology {
-            prefix: govhall_test_support::unique_prefix(),
-            delivery_limit: 5,
-            queue_expires_ms: Some(60_000),
-        };
-        let (bus, database_url): (Arc<dyn Bus>, String) = match backend {
-            Backend::Embedded => (
-                Arc::new(MemoryBus::new(topology)),
-                govhall_test_support::fresh_sqlite_url(),
-            ),
-            Backend::Distributed => (
-                Arc::new(RabbitBus::new(govhall_test_support::amqp_url(), topology)),
-                govhall_test_support::fresh_postgres_url().await.unwrap(),
-            ),
-        };
-        bus.declare().await.unwrap();
-        let seen: Arc<Mutex<Vec<Envelope>>> = Arc::default();
-        let recorder = seen.clone();
-        let _deadline = bus.consume(
-            service::DEADLINE,
-            handler_fn(move |m| {
-                let recorder = recorder.clone();
-                async move {
-                    recorder.lock().unwrap().push(m);
-                    Ok(())
-                }
-            }),
-            CancellationToken::new(),
-        );
-        for other in [service::APPROVAL, service::JOINT] {
-            let _sink = bus.consume(
-                other,
-                handler_fn(|_| async { Ok(()) }),
-                CancellationToken::new(),
-            );
-        }
+        let Infra { bus, database_url } = Infra::new(backend).await;
+        let seen = Seen::record(bus.as_ref(), &[service::DEADLINE]).0;
+        Seen::sink(bus.as_ref(), &[service::APPROVAL, service::JOINT]);
         let clock = Arc::new(ManualClock::new(at(now).with_timezone(&Utc)));
         let key = InternalKey::new(vec![7u8; 32]);
         let files = std::env::temp_dir().join(format!("govhall-intake-{}", uuid::Uuid::new_v4()));
-        let cache: Arc<dyn govhall_cache::Cache> = match backend {
-            Backend::Embedded => Arc::new(govhall_cache::MemoryCache::new()),
-            Backend::Distributed => {
-                Arc::new(govhall_cache::RedisCache::new("redis://127.0.0.1:6379/", "t:").unwrap())
-            }
-        };
         let deps = SharedDeps {
             bus: bus.clone(),
-            cache,
+            cache: govhall_test_harness::cache(backend),
             internal_key: key.clone(),
         };
         let settings = ServiceSettings {
-            host: "127.0.0.1".into(),
-            port: 0,
-            database_url,
-            auto_migrate: true,
             files_url: Some(format!("file://{}", files.display())),
+            ..govhall_test_harness::settings(&database_url)
         };
         let app = Application::build_with_clock(settings, deps, clock.clone())
             .await
