@@ -642,3 +642,200 @@ pub async fn supplement_and_tolerated_acceptance(api: &Api, tokens: &Tokens, cit
     )
     .await;
 }
+
+/// 宜兴 (county) accepts a hazardous-chemicals licence and reviews it first; it goes up to
+/// 无锡 (city), which sends it back once; the county resends; the city signs for it, two
+/// departments review in parallel, the lead decides; the result comes back and the county
+/// window hands it over.
+pub const CROSS_LEVEL: &str = "11320282MB1385902R3000126005";
+
+pub async fn cross_level_with_send_back(api: &Api, tokens: &Tokens, citizen: &str) {
+    const COUNTY: &str = "320282";
+    const CITY: &str = "320200";
+    let token = tokens.citizen(citizen);
+    let body = json!({"matter_code": CROSS_LEVEL,
+        "applicant": {"kind": "legal_person", "name": "宜兴某某化工有限公司", "credit_code": "91320282MA1NXK2P3B"},
+        "form": example_form(api, CROSS_LEVEL).await});
+    let created = api.post("/api/v1/cases", Some(&token), &body, &[]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(
+        created.body["division_code"], COUNTY,
+        "accepted at the county"
+    );
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let county_clerk = tokens.staff("yx-clerk", &[Role::WindowClerk], COUNTY, None);
+    let accepted = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&county_clerk),
+            &json!({"version": 1}),
+            &[],
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+
+    // The county's initial review (初审).
+    answer_task(
+        api,
+        tokens,
+        &id,
+        COUNTY,
+        "320282-YJGLJ",
+        "初审同意，报市局审查",
+    )
+    .await;
+
+    // The city sees the transfer; a county clerk cannot sign for it.
+    let city_clerk = tokens.staff("wx-clerk", &[Role::WindowClerk], CITY, None);
+    let inbox = api
+        .wait_for(
+            &format!("/api/v1/transfers?case_id={id}"),
+            Some(&city_clerk),
+            60,
+            "the transfer to the city",
+            |r| r.body["items"].as_array().is_some_and(|a| a.len() == 1),
+        )
+        .await;
+    let first = inbox.body["items"][0].clone();
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    let refused = api
+        .post(
+            &format!("/api/v1/transfers/{first_id}/receipt"),
+            Some(&county_clerk),
+            &json!({}),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(first["package"]["opinions"][0]["division_code"], COUNTY);
+
+    // The city sends it back (退回); the county resends it.
+    let city_reviewer = tokens.staff("wx-reviewer", &[Role::Reviewer], CITY, None);
+    let back = api
+        .post(
+            &format!("/api/v1/transfers/{first_id}/send-back"),
+            Some(&city_reviewer),
+            &json!({"reason": "初审意见缺少现场核查记录", "version": first["version"]}),
+            &[],
+        )
+        .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    let resent = api
+        .post(
+            &format!("/api/v1/transfers/{first_id}/resending"),
+            Some(&county_clerk),
+            &json!({"note": "已补现场核查记录"}),
+            &[("Idempotency-Key", "resend-1")],
+        )
+        .await;
+    assert_eq!(resent.status, 201, "{}", resent.body);
+    let second_id = resent.body["id"].as_str().unwrap().to_owned();
+    let received = api
+        .post(
+            &format!("/api/v1/transfers/{second_id}/receipt"),
+            Some(&city_clerk),
+            &json!({"version": resent.body["version"]}),
+            &[],
+        )
+        .await;
+    assert_eq!(received.status, 200, "{}", received.body);
+
+    // Two city departments review in parallel; the lead decides after the other answered.
+    answer_task(api, tokens, &id, CITY, "320200-XFJYZD", "消防审查同意").await;
+    answer_task(api, tokens, &id, CITY, "320200-YJGLJ", "准予许可").await;
+
+    let decided = api
+        .wait_for(
+            &format!("/api/v1/cases/{id}"),
+            Some(&token),
+            60,
+            "the city's decision back at the county",
+            |r| r.body["state"] == "decided",
+        )
+        .await;
+    assert_eq!(decided.body["outcome"], "approved");
+    let handed = api
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            Some(&county_clerk),
+            &json!({"method": "pickup"}),
+            &[],
+        )
+        .await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+
+    // The province sees the whole chain, completed.
+    let supervisor = tokens.staff("js-supervisor", &[Role::Supervisor], "320000", None);
+    let route = api
+        .wait_for(
+            &format!("/api/v1/routes/{id}"),
+            Some(&supervisor),
+            60,
+            "the route to complete",
+            |r| r.body["state"] == "completed",
+        )
+        .await;
+    let states: Vec<&str> = route.body["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, vec!["resent", "returned"], "{}", route.body);
+    assert_eq!(route.body["opinions"].as_array().map(Vec::len), Some(2));
+    // Another city's reviewer sees nothing of it.
+    let suzhou = tokens.staff("sz-reviewer", &[Role::Reviewer], "320500", None);
+    assert_eq!(
+        api.get(&format!("/api/v1/routes/{id}"), Some(&suzhou))
+            .await
+            .status,
+        404
+    );
+}
+
+/// The task of `department` in `division` for the case, answered with approval.
+async fn answer_task(
+    api: &Api,
+    tokens: &Tokens,
+    id: &str,
+    division: &str,
+    department: &str,
+    comment: &str,
+) {
+    let reviewer = tokens.staff(
+        &format!("reviewer-{department}"),
+        &[Role::Reviewer],
+        division,
+        Some(department),
+    );
+    let inbox = api
+        .wait_for(
+            &format!("/api/v1/tasks?case_id={id}"),
+            Some(&reviewer),
+            60,
+            &format!("the task of {department}"),
+            |r| {
+                r.body["items"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|t| t["state"] == "open"))
+            },
+        )
+        .await;
+    let task = inbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["state"] == "open")
+        .unwrap()
+        .clone();
+    let task_id = task["id"].as_str().unwrap();
+    let opinion = api
+        .post(
+            &format!("/api/v1/tasks/{task_id}/opinion"),
+            Some(&reviewer),
+            &json!({"outcome": "approved", "comment": comment}),
+            &[],
+        )
+        .await;
+    assert_eq!(opinion.status, 200, "{}", opinion.body);
+}

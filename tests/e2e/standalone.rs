@@ -91,3 +91,10 @@ async fn a_case_goes_from_draft_to_rating_and_another_through_a_supplement_and_a
     flow::draft_to_rating(&api, &tokens, "citizen-5").await;
     flow::supplement_and_tolerated_acceptance(&api, &tokens, "citizen-6").await;
 }
+
+#[actix_web::test]
+async fn a_county_case_is_decided_by_the_city_after_a_send_back_and_delivered_at_the_county_in_standalone_mode()
+ {
+    let (proc, tokens, _dir) = start().await;
+    flow::cross_level_with_send_back(&Api::new(&proc.url), &tokens, "company-1").await;
+}
