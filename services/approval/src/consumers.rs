@@ -134,6 +134,11 @@ impl Handler for ApprovalConsumer {
             return Ok(());
         }
         let event: CaseAccepted = message.decode()?;
+        if event.plan.kind == PlanKind::CrossRegion {
+            // Taken in at another region's window: the handling division reviews it once it
+            // signs for the transfer (`joint.stage.received`).
+            return Ok(());
+        }
         self.open_review(
             message,
             event.case_id,

@@ -211,28 +211,32 @@ impl Step<'_> {
         };
         // In a cross-level chain the accepting level only reviews first (初审); the deciding
         // level's result comes back through joint handling.
-        let cross_level = case
+        // A case taken in at another region's window is decided by the handling division,
+        // whose result likewise comes back through joint handling (跨域通办).
+        let kind = case
             .plan
             .as_ref()
             .and_then(|p| p.get("kind"))
             .and_then(|k| k.as_str())
-            == Some("cross_level");
-        if cross_level {
+            .unwrap_or_default();
+        if matches!(kind, "cross_level" | "cross_region") {
             let word = if e.outcome == Outcome::Approved {
                 "同意"
             } else {
                 "不同意"
             };
-            timeline::record(
-                self.txn,
-                case.id,
-                self.now,
-                "initial_review",
-                "system",
-                format!("初审完成（{word}），报上级审查决定"),
-                None,
-            )
-            .await?;
+            let (event, line) = if kind == "cross_level" {
+                (
+                    "initial_review",
+                    format!("初审完成（{word}），报上级审查决定"),
+                )
+            } else {
+                (
+                    "handling_review",
+                    format!("办理地审查完成（{word}），结果返回受理地"),
+                )
+            };
+            timeline::record(self.txn, case.id, self.now, event, "system", line, None).await?;
             return Ok(());
         }
         let word = match e.outcome {
@@ -511,7 +515,7 @@ impl Step<'_> {
             .await?
             .ok_or_else(|| anyhow::anyhow!("matter version of a case is missing"))?;
         let spec = spec_of(&matter).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let plan = spec.plan(u32::try_from(case.matter_version).unwrap_or(1));
+        let plan = crate::routes::cases::plan_for(&case, &spec);
         let summary = crate::routes::cases::summary_of(self.txn, &case, &spec).await?;
         let as_of = case.received_at;
         let changed = self

@@ -124,7 +124,10 @@ pub async fn plan(
     event: &CaseAccepted,
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<Envelope>, ChainError> {
-    let chain = event.plan.kind == PlanKind::CrossLevel && event.plan.stages.len() >= 2;
+    let chain = matches!(
+        event.plan.kind,
+        PlanKind::CrossLevel | PlanKind::CrossRegion
+    ) && event.plan.stages.len() >= 2;
     let stages: Vec<String> = if chain {
         event
             .plan
@@ -135,7 +138,7 @@ pub async fn plan(
     } else {
         vec![message.division_code.clone()]
     };
-    case_routes::ActiveModel {
+    let route = case_routes::ActiveModel {
         case_id: Set(event.case_id),
         division_code: Set(message.division_code.clone()),
         stages: Set(json(&stages)?),
@@ -154,7 +157,24 @@ pub async fn plan(
         case_id: event.case_id,
         stages,
     };
-    Ok(vec![wrap(&planned, Origin::caused_by(SERVICE, message))?])
+    let mut out = vec![wrap(&planned, Origin::caused_by(SERVICE, message))?];
+    if chain && event.plan.kind == PlanKind::CrossRegion {
+        // The accepting window reviews nothing: the case goes to the handling division now.
+        let (_, sent) = send_up(
+            txn,
+            &route,
+            1,
+            Sending {
+                actor: "system",
+                resend_of: None,
+            },
+            Some(message),
+            now,
+        )
+        .await?;
+        out.extend(sent);
+    }
+    Ok(out)
 }
 
 /// Moves the route to `state` at `stage_index` if it is still at `version`.

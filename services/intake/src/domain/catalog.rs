@@ -261,6 +261,24 @@ pub struct MatterSpec {
     /// JSON Schema (draft 2020-12) of the application form's fields.
     #[schema(value_type = Object)]
     pub form_schema: serde_json::Value,
+    /// Divisions whose windows may also accept it, for this division to handle (跨域通办);
+    /// a code covers itself and the divisions below it (`320000`: all of Jiangsu).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accepted_in: Vec<String>,
+}
+
+/// The prefix every code at or below `code` starts with (`32` for a province, `3201` for a
+/// city, the whole code below that).
+pub fn division_prefix(code: &str) -> &str {
+    if code.len() != 6 {
+        code
+    } else if code.ends_with("0000") {
+        &code[..2]
+    } else if code.ends_with("00") {
+        &code[..4]
+    } else {
+        code
+    }
 }
 
 fn err(field: impl Into<String>, code: &str, message: impl Into<String>) -> FieldError {
@@ -288,9 +306,82 @@ impl MatterSpec {
         }
     }
 
+    /// May a window of `division` accept it for another division to handle (跨域通办)?
+    pub fn accepts_at(&self, division: &str) -> bool {
+        division != self.accepting_division()
+            && self
+                .accepted_in
+                .iter()
+                .any(|a| division.starts_with(division_prefix(a)))
+    }
+
+    /// The plan of a case accepted at `accepting` for this matter's division to handle: the
+    /// accepting window hands it over, the handling division's departments review it.
+    pub fn cross_region_plan(&self, version: u32, accepting: &str) -> HandlingPlan {
+        let mut plan = self.plan(version);
+        let lead = plan
+            .departments
+            .iter()
+            .find(|d| d.lead)
+            .or(plan.departments.first())
+            .cloned();
+        let level = |code: &str| {
+            if code.ends_with("0000") {
+                "province"
+            } else if code.ends_with("00") {
+                "city"
+            } else {
+                "county"
+            }
+        };
+        plan.stages = vec![
+            StagePlan {
+                level: level(accepting).into(),
+                division_code: accepting.to_owned(),
+                department_code: String::new(),
+                name: "受理窗口".into(),
+                time_limit: plan.time_limit,
+                departments: Vec::new(),
+                join_rule: None,
+            },
+            StagePlan {
+                level: level(&self.division_code).into(),
+                division_code: self.accepting_division().to_owned(),
+                department_code: lead.as_ref().map_or_else(
+                    || self.department.code.clone(),
+                    |d| d.department_code.clone(),
+                ),
+                name: lead
+                    .as_ref()
+                    .map_or_else(|| self.department.name.clone(), |d| d.name.clone()),
+                time_limit: plan.time_limit,
+                departments: plan.departments.clone(),
+                join_rule: Some(plan.join_rule),
+            },
+        ];
+        plan.kind = PlanKind::CrossRegion;
+        plan
+    }
+
     /// Everything wrong with this spec, each naming its field; empty when it may be published.
     pub fn problems(&self) -> Vec<FieldError> {
         let mut out = Vec::new();
+        for (i, code) in self.accepted_in.iter().enumerate() {
+            if !is_division(code) {
+                out.push(err(
+                    format!("accepted_in[{i}]"),
+                    "division_code",
+                    "应为 6 位行政区划代码",
+                ));
+            }
+        }
+        if !self.accepted_in.is_empty() && matches!(self.plan, Plan::CrossLevel { .. }) {
+            out.push(err(
+                "accepted_in",
+                "cross_level",
+                "跨层级联办事项暂不支持跨域通办受理",
+            ));
+        }
         for (field, value, max) in [
             ("basic_code", &self.basic_code, 32),
             ("implementation_code", &self.implementation_code, 64),

@@ -1,6 +1,7 @@
 //! Schema of the intake database.
 
 mod m0003_single_window;
+mod m0004_cross_region;
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(govhall_bus::migration::CreateOutboxAndInbox),
             Box::new(CreateCases),
             Box::new(m0003_single_window::Migration),
+            Box::new(m0004_cross_region::Migration),
         ]
     }
 }

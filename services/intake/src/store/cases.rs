@@ -30,6 +30,8 @@ pub struct Model {
     pub department_code: String,
     /// Division of the accepting window.
     pub division_code: String,
+    /// The division that handles a case accepted here for it (跨域通办); none otherwise.
+    pub handling_division: Option<String>,
     /// `instant` or `promised`.
     pub case_type: String,
     /// Channel.

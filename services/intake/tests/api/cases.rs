@@ -1178,3 +1178,141 @@ pub async fn a_cross_level_case_is_decided_by_the_result_the_deciding_level_retu
         .await;
     app.stop().await;
 }
+
+pub async fn a_case_taken_in_at_another_regions_window_is_handled_there_and_seen_by_both(
+    backend: Backend,
+) {
+    use govhall_contracts::events::{intake::PlanKind, joint::ResultReturned};
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    // 失业保险金申领 is Suzhou's (320500) and may be taken in anywhere in Jiangsu (全省通办).
+    let code = "11320500MB0451967E3000511004";
+    let (_, matter) = app.get(&format!("/api/v1/matters/{code}"), None).await;
+    let form = matter["form_schema"]["examples"][0].clone();
+    let body = json!({"matter_code": code, "window_code": "W-01",
+        "applicant": {"kind": "natural_person", "name": "张三", "id_number": crate::helpers::ID}, "form": form});
+    // A window outside Jiangsu may not; a Nanjing (玄武) window may.
+    let hangzhou = app.staff("clerk-hz", &[Role::WindowClerk], "330102");
+    let (status, _) = app.post("/api/v1/cases", &hangzhou, &body).await;
+    assert_eq!(status, 403);
+    let clerk = app.clerk();
+    let (status, created) = app.post("/api/v1/cases", &clerk, &body).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        (
+            created["division_code"].as_str(),
+            created["handling_division_code"].as_str()
+        ),
+        (Some("320102"), Some("320500")),
+        "the case shows both divisions"
+    );
+    assert!(
+        created["case_number"]
+            .as_str()
+            .unwrap()
+            .starts_with("320102"),
+        "numbered by the accepting window"
+    );
+    // Online, the same matter goes to Suzhou alone.
+    let (status, online) = app
+        .post(
+            "/api/v1/cases",
+            &app.citizen("citizen-cr"),
+            &application(code, form.clone()),
+        )
+        .await;
+    assert_eq!(status, 201, "{online}");
+    assert_eq!(
+        (
+            online["division_code"].as_str(),
+            online["handling_division_code"].as_str()
+        ),
+        (Some("320500"), None)
+    );
+
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, accepted) = app
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            &clerk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{accepted}");
+    let events = app
+        .expect_events(routing::INTAKE_CASE_ACCEPTED, &id, 1)
+        .await;
+    let event: CaseAccepted = events[0].decode().unwrap();
+    assert_eq!(event.plan.kind, PlanKind::CrossRegion);
+    assert_eq!(
+        event
+            .plan
+            .stages
+            .iter()
+            .map(|s| s.division_code.as_str())
+            .collect::<Vec<_>>(),
+        vec!["320102", "320500"]
+    );
+    assert_eq!(events[0].division_code, "320102");
+    // Suzhou's staff see the case; Wuxi's do not; Suzhou's clerk cannot accept or hand over.
+    let suzhou = app.staff("sz-reviewer", &[Role::Reviewer], "320500");
+    let (status, seen) = app.get(&format!("/api/v1/cases/{id}"), Some(&suzhou)).await;
+    assert_eq!(status, 200, "{seen}");
+    let wuxi = app.staff("wx-reviewer", &[Role::Reviewer], "320200");
+    let (status, _) = app.get(&format!("/api/v1/cases/{id}"), Some(&wuxi)).await;
+    assert_eq!(status, 404);
+
+    // Suzhou's review concludes (through joint handling): the result comes back to 玄武.
+    let case_id: Uuid = id.parse().unwrap();
+    app.publish(
+        &ReviewConcluded {
+            review_id: Uuid::now_v7(),
+            case_id,
+            outcome: Outcome::Approved,
+            opinions: vec![],
+            concluded_at: at("2026-11-05T10:00:00+08:00"),
+        },
+        case_id,
+        "approval",
+    )
+    .await;
+    let reviewed = app
+        .case_when(&id, &clerk, "the handling review", |c| {
+            c["timeline"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|e| e["kind"] == "handling_review"))
+        })
+        .await;
+    assert_eq!(reviewed["state"], "in_review");
+    app.publish(
+        &ResultReturned {
+            case_id,
+            decided_by_division: "320500".into(),
+            outcome: Outcome::Approved,
+            opinions: vec!["苏州市人社局：同意".into()],
+            returned_at: at("2026-11-10T10:00:00+08:00"),
+        },
+        case_id,
+        "joint",
+    )
+    .await;
+    app.case_when(&id, &clerk, "the decision", |c| c["state"] == "decided")
+        .await;
+    let sz_clerk = app.staff("sz-clerk", &[Role::WindowClerk], "320500");
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            &sz_clerk,
+            &json!({"method": "pickup"}),
+        )
+        .await;
+    assert_eq!(status, 403, "handed over at the accepting window only");
+    let (status, done) = app
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            &clerk,
+            &json!({"method": "pickup"}),
+        )
+        .await;
+    assert_eq!((status, done["state"].as_str()), (200, Some("completed")));
+    app.stop().await;
+}

@@ -33,6 +33,7 @@ mod scenarios {
         an_instant_matter_is_decided_on_the_spot_and_a_withdrawal_cancels,
         refusals_special_procedures_couriers_terminations_and_colours_each_take_their_path,
         a_cross_level_case_is_decided_by_the_result_the_deciding_level_returns,
+        a_case_taken_in_at_another_regions_window_is_handled_there_and_seen_by_both,
     );
 
     on_both_backends!(ratings:

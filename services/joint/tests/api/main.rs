@@ -27,6 +27,7 @@ mod scenarios {
         the_city_sends_a_transfer_back_and_the_county_resends_it_once,
         a_late_initial_review_makes_a_late_transfer_that_a_supervisor_sees,
         a_redelivered_conclusion_sends_once_and_two_clerks_signing_at_once_get_one_receipt,
+        a_case_taken_in_at_another_regions_window_goes_straight_to_the_handling_division,
     );
     on_both_backends!(divisions:
         the_division_tree_is_seeded_changed_by_admins_and_retired_codes_still_resolve,

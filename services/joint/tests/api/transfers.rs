@@ -507,3 +507,83 @@ pub async fn a_redelivered_conclusion_sends_once_and_two_clerks_signing_at_once_
     app.expect_events(routing::JOINT_STAGE_RECEIVED, case_id, 1)
         .await;
 }
+
+pub async fn a_case_taken_in_at_another_regions_window_goes_straight_to_the_handling_division(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T10:00:00+08:00").await;
+    let case_id = Uuid::now_v7();
+    // 玄武 (320102) takes in a case Suzhou (320500) handles with two departments.
+    let mut event = accepted(case_id);
+    event.plan.kind = PlanKind::CrossRegion;
+    event.plan.stages = vec![
+        StagePlan {
+            level: "county".into(),
+            division_code: "320102".into(),
+            department_code: String::new(),
+            name: "受理窗口".into(),
+            time_limit: wd(15),
+            departments: vec![],
+            join_rule: None,
+        },
+        StagePlan {
+            level: "city".into(),
+            division_code: "320500".into(),
+            department_code: "320500-RSJ".into(),
+            name: "苏州市人社局".into(),
+            time_limit: wd(15),
+            departments: vec![dept("320500-RSJ", true), dept("320500-YBJ", false)],
+            join_rule: Some(JoinRule::All),
+        },
+    ];
+    app.publish(&event, case_id, "intake", "320102").await;
+    let sent = app
+        .expect_events(routing::JOINT_STAGE_SENT, case_id, 1)
+        .await;
+    assert_eq!(
+        (
+            sent[0].payload["from_division"].as_str(),
+            sent[0].payload["to_division"].as_str()
+        ),
+        (Some("320102"), Some("320500")),
+        "no review at the accepting window: handed over at once"
+    );
+    let id = sent[0].payload["transfer_id"].as_str().unwrap().to_owned();
+    let suzhou = app.staff("sz-clerk", "320500", &[Role::WindowClerk]);
+    let (status, received) = app
+        .post(
+            &format!("/api/v1/transfers/{id}/receipt"),
+            &suzhou,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{received}");
+    let opened = app
+        .expect_events(routing::JOINT_STAGE_RECEIVED, case_id, 1)
+        .await;
+    assert_eq!(opened[0].payload["join_rule"], "all");
+    app.publish(
+        &concluded(case_id, Outcome::Approved, &["320500-YBJ", "320500-RSJ"]),
+        case_id,
+        "approval",
+        "320500",
+    )
+    .await;
+    let result = app
+        .expect_events(routing::JOINT_RESULT_RETURNED, case_id, 1)
+        .await;
+    assert_eq!(
+        (
+            result[0].payload["decided_by_division"].as_str(),
+            result[0].division_code.as_str()
+        ),
+        (Some("320500"), "320102"),
+        "decided by Suzhou, returned to the accepting window"
+    );
+    // Both divisions' staff see the route.
+    let xuanwu = app.staff("xw-clerk", "320102", &[Role::WindowClerk]);
+    for who in [&xuanwu, &suzhou] {
+        let (status, route) = app.get(&format!("/api/v1/routes/{case_id}"), who).await;
+        assert_eq!((status, route["state"].as_str()), (200, Some("decided")));
+    }
+}

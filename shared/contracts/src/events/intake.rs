@@ -76,6 +76,9 @@ pub enum PlanKind {
     Parallel,
     /// A chain of stages across levels (跨层级联办).
     CrossLevel,
+    /// Accepted at a window of another region (跨域通办): `stages` are the accepting
+    /// division (no review) and the handling one, whose departments review it.
+    CrossRegion,
 }
 
 /// One stage of a cross-level chain.

@@ -51,6 +51,9 @@ pub struct CaseOut {
     pub department_code: String,
     /// Division of the accepting window.
     pub division_code: String,
+    /// The division that handles it, when the case was taken in at another region's window
+    /// (跨域通办): the result is handed over back at the accepting window.
+    pub handling_division_code: Option<String>,
     /// `instant` (即办件) or `promised` (承诺件).
     pub case_type: String,
     /// Channel.
@@ -221,6 +224,7 @@ impl CaseOut {
             },
             department_code: m.department_code,
             division_code: m.division_code,
+            handling_division_code: m.handling_division,
             case_type: m.case_type,
             channel: m.channel,
             window_code: m.window_code,
@@ -288,6 +292,19 @@ fn local_times(m: cases::Model) -> cases::Model {
     }
 }
 
+/// The handling plan of a case at acceptance: the matter's, or — for a case taken in at
+/// another region's window — the hand-over to the handling division (跨域通办).
+pub fn plan_for(
+    case: &cases::Model,
+    spec: &crate::domain::catalog::MatterSpec,
+) -> govhall_contracts::events::intake::HandlingPlan {
+    let version = u32::try_from(case.matter_version).unwrap_or(1);
+    match &case.handling_division {
+        Some(_) => spec.cross_region_plan(version, &case.division_code),
+        None => spec.plan(version),
+    }
+}
+
 /// The case in brief for another level (joint handling): the matter, the applicant's kind
 /// and masked name, and the materials by reference with their digests.
 pub async fn summary_of(
@@ -335,20 +352,24 @@ pub fn is_staff_of(principal: &Principal, case: &cases::Model) -> bool {
     if principal.kind != PrincipalKind::Staff {
         return false;
     }
-    match principal.division.as_deref() {
-        Some(d) if d == case.division_code => {
-            principal.has_role(Role::WindowClerk)
-                || principal.has_role(Role::Supervisor)
-                || principal.has_role(Role::Admin)
-                || principal
-                    .department
-                    .as_deref()
-                    .is_none_or(|dep| dep == case.department_code)
-        }
-        Some(d) if principal.has_role(Role::Supervisor) => {
-            case.division_code.starts_with(d.trim_end_matches('0'))
-        }
-        _ => false,
+    let Some(mine) = principal.division.as_deref() else {
+        return false;
+    };
+    // The accepting division, and for a case taken in elsewhere (跨域通办) the handling one.
+    let divisions =
+        std::iter::once(case.division_code.as_str()).chain(case.handling_division.as_deref());
+    let mut divisions = divisions.collect::<Vec<_>>().into_iter();
+    if divisions.clone().any(|d| d == mine) {
+        principal.has_role(Role::WindowClerk)
+            || principal.has_role(Role::Supervisor)
+            || principal.has_role(Role::Admin)
+            || principal
+                .department
+                .as_deref()
+                .is_none_or(|dep| dep == case.department_code)
+    } else {
+        principal.has_role(Role::Supervisor)
+            && divisions.any(|d| d.starts_with(crate::domain::catalog::division_prefix(mine)))
     }
 }
 

@@ -129,7 +129,7 @@ pub async fn accept_case(
             unit: LimitUnit::WorkingDays,
         },
     });
-    let plan = spec.plan(u32::try_from(case.matter_version).unwrap_or(1));
+    let plan = super::plan_for(&case, &spec);
     let plan_json = serde_json::to_value(&plan).map_err(anyhow::Error::from)?;
     let case_summary = super::summary_of(&state.db, &case, &spec).await?;
     let expected = expected_version(&req, body.version)?.unwrap_or(case.version);
@@ -591,6 +591,12 @@ pub async fn decide_on_the_spot(
         return Err(IntakeError::Conflict(
             "not_instant",
             "只有即办件可以当场办结".into(),
+        ));
+    }
+    if case.handling_division.is_some() {
+        return Err(IntakeError::Conflict(
+            "handled_elsewhere",
+            "跨域通办的办件由办理地审查决定，不能当场办结".into(),
         ));
     }
     let matter = matters::find(&state.db, case.matter_id)

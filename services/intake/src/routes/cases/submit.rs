@@ -111,6 +111,10 @@ impl std::fmt::Debug for ApplicationIn {
 
 /// An application that passed every check, ready to store.
 pub struct Checked {
+    /// Division whose window takes the case in.
+    division: String,
+    /// The division that handles it, when that is another one (跨域通办).
+    handling: Option<String>,
     matter: matters::Model,
     spec: MatterSpec,
     channel: Channel,
@@ -238,16 +242,26 @@ pub async fn check(
                 "only window clerks enter applications for applicants",
             ));
         }
-        if principal.division.as_deref() != Some(spec.accepting_division()) {
+    }
+    // A window clerk takes it in at his own division: the matter's, or another region's
+    // where the matter may be accepted for its division to handle (跨域通办).
+    let home = spec.accepting_division().to_owned();
+    let (division, handling) = match (principal.kind, principal.division.as_deref()) {
+        (PrincipalKind::Staff, Some(d)) if d == home => (home, None),
+        (PrincipalKind::Staff, Some(d)) if spec.accepts_at(d) => (d.to_owned(), Some(home)),
+        (PrincipalKind::Staff, _) => {
             return Err(IntakeError::Forbidden(
                 "the matter is handled by another division's windows",
             ));
         }
-    }
+        _ => (home, None),
+    };
     if !errors.is_empty() {
         return Err(IntakeError::Fields(errors));
     }
     Ok(Checked {
+        division,
+        handling,
         kind,
         name: name.trim().to_owned(),
         id_type,
@@ -308,7 +322,7 @@ pub async fn create_case(
     id: Uuid,
     now: DateTime<FixedOffset>,
 ) -> Result<(cases::Model, String), IntakeError> {
-    let division = c.spec.accepting_division().to_owned();
+    let division = c.division.clone();
     let seq = case_numbers::next(txn, &division, now.date_naive()).await?;
     let number = CaseNumber::new(&division, now.date_naive(), seq)
         .map_err(|e| anyhow::anyhow!("case number: {e}"))?
@@ -329,6 +343,7 @@ pub async fn create_case(
         matter_name: Set(c.spec.name.clone()),
         department_code: Set(c.spec.department.code.clone()),
         division_code: Set(division.clone()),
+        handling_division: Set(c.handling.clone()),
         case_type: Set(c.spec.case_type.as_str().into()),
         channel: Set(c.channel.as_str().into()),
         window_code: Set(window_code),
