@@ -236,12 +236,10 @@ pub async fn check(
             }
         },
     };
-    if principal.kind == PrincipalKind::Staff {
-        if !principal.has_role(Role::WindowClerk) {
-            return Err(IntakeError::Forbidden(
-                "only window clerks enter applications for applicants",
-            ));
-        }
+    if principal.kind == PrincipalKind::Staff && !principal.has_role(Role::WindowClerk) {
+        return Err(IntakeError::Forbidden(
+            "only window clerks enter applications for applicants",
+        ));
     }
     // A window clerk takes it in at his own division: the matter's, or another region's
     // where the matter may be accepted for its division to handle (跨域通办).
