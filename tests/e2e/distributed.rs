@@ -106,6 +106,7 @@ async fn a_case_goes_through_every_service_as_separate_processes_on_postgres_and
     deemed_acceptance(&cluster, &api).await;
     late_co_department(&cluster, &api).await;
     flow::cross_level_with_send_back(&api, &cluster.tokens, "company-d1").await;
+    flow::cross_region(&api, &cluster.tokens).await;
     // Each service reports its database and broker ready.
     let client = awc::Client::default();
     for proc in &cluster.procs {

@@ -839,3 +839,96 @@ async fn answer_task(
         .await;
     assert_eq!(opinion.status, 200, "{}", opinion.body);
 }
+
+/// Suzhou's unemployment benefit, taken in at a 玄武 (Nanjing) window (跨域通办): Suzhou
+/// signs for it and decides; the result is handed over at the 玄武 window.
+pub const CROSS_REGION: &str = "11320500MB0451967E3000511004";
+
+pub async fn cross_region(api: &Api, tokens: &Tokens) {
+    const HANDLING: &str = "320500";
+    let clerk = tokens.staff("xw-clerk", &[Role::WindowClerk], DIVISION, None);
+    let mut body = application(
+        CROSS_REGION,
+        example_form(api, CROSS_REGION).await,
+        "11010519491231002X",
+    );
+    body["window_code"] = json!("W-02");
+    let created = api.post("/api/v1/cases", Some(&clerk), &body, &[]).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["division_code"], DIVISION);
+    assert_eq!(created.body["handling_division_code"], HANDLING);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let accepted = api
+        .post(
+            &format!("/api/v1/cases/{id}/acceptance"),
+            Some(&clerk),
+            &json!({"version": 1}),
+            &[],
+        )
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+
+    // Suzhou finds the transfer in its inbox and signs for it, then reviews.
+    let sz_clerk = tokens.staff("sz-clerk", &[Role::WindowClerk], HANDLING, None);
+    let inbox = api
+        .wait_for(
+            &format!("/api/v1/transfers?case_id={id}"),
+            Some(&sz_clerk),
+            60,
+            "the transfer to Suzhou",
+            |r| r.body["items"].as_array().is_some_and(|a| a.len() == 1),
+        )
+        .await;
+    let transfer = &inbox.body["items"][0];
+    assert_eq!(transfer["from_division"], DIVISION);
+    let received = api
+        .post(
+            &format!(
+                "/api/v1/transfers/{}/receipt",
+                transfer["id"].as_str().unwrap()
+            ),
+            Some(&sz_clerk),
+            &json!({"version": transfer["version"]}),
+            &[],
+        )
+        .await;
+    assert_eq!(received.status, 200, "{}", received.body);
+    let seen = api
+        .get(&format!("/api/v1/cases/{id}"), Some(&sz_clerk))
+        .await;
+    assert_eq!(
+        seen.status, 200,
+        "Suzhou's staff see the case: {}",
+        seen.body
+    );
+    answer_task(
+        api,
+        tokens,
+        &id,
+        HANDLING,
+        "320500-RLZYHSHBZJ",
+        "符合领取条件",
+    )
+    .await;
+
+    let decided = api
+        .wait_for(
+            &format!("/api/v1/cases/{id}"),
+            Some(&clerk),
+            60,
+            "Suzhou's decision back at 玄武",
+            |r| r.body["state"] == "decided",
+        )
+        .await;
+    assert_eq!(decided.body["outcome"], "approved");
+    let handed = api
+        .post(
+            &format!("/api/v1/cases/{id}/delivery"),
+            Some(&clerk),
+            &json!({"method": "pickup"}),
+            &[],
+        )
+        .await;
+    assert_eq!(handed.status, 200, "{}", handed.body);
+    assert_eq!(handed.body["state"], "completed");
+}

@@ -98,3 +98,10 @@ async fn a_county_case_is_decided_by_the_city_after_a_send_back_and_delivered_at
     let (proc, tokens, _dir) = start().await;
     flow::cross_level_with_send_back(&Api::new(&proc.url), &tokens, "company-1").await;
 }
+
+#[actix_web::test]
+async fn a_case_taken_in_at_another_regions_window_is_decided_there_and_handed_over_here_in_standalone_mode()
+ {
+    let (proc, tokens, _dir) = start().await;
+    flow::cross_region(&Api::new(&proc.url), &tokens).await;
+}
