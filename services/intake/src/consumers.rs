@@ -207,7 +207,9 @@ impl Step<'_> {
 
     async fn review_concluded(&mut self, e: ReviewConcluded) -> anyhow::Result<()> {
         let Some(case) = cases::find(self.txn, e.case_id).await? else {
-            anyhow::bail!("review concluded for an unknown case");
+            // A case of another deployment (its handling side runs here): not ours to change.
+            tracing::debug!("review concluded for a case not taken in here; ignored");
+            return Ok(());
         };
         // In a cross-level chain the accepting level only reviews first (初审); the deciding
         // level's result comes back through joint handling.
@@ -286,7 +288,9 @@ impl Step<'_> {
     /// (一次性告知); the case waits for the applicant, its clocks stopped.
     async fn review_supplement(&mut self, e: SupplementRequested) -> anyhow::Result<()> {
         let Some(case) = cases::find(self.txn, e.case_id).await? else {
-            anyhow::bail!("supplement requested for an unknown case");
+            // A case of another deployment (its handling side runs here): not ours to change.
+            tracing::debug!("supplement requested for a case not taken in here; ignored");
+            return Ok(());
         };
         let lines: Vec<String> = e
             .requests
@@ -336,7 +340,9 @@ impl Step<'_> {
     /// its clocks stop (deadline reacts to `intake.case.suspended`).
     async fn review_suspended(&mut self, e: ReviewSuspended) -> anyhow::Result<()> {
         let Some(case) = cases::find(self.txn, e.case_id).await? else {
-            anyhow::bail!("review suspended for an unknown case");
+            // A case of another deployment (its handling side runs here): not ours to change.
+            tracing::debug!("review suspended for a case not taken in here; ignored");
+            return Ok(());
         };
         let suspension = json!({"procedure": e.procedure, "legal_basis": e.legal_basis, "note": e.comment, "since": e.suspended_at, "by": "lead_department"});
         let label = crate::domain::codes::SpecialProcedure::parse(&e.procedure)
@@ -365,7 +371,9 @@ impl Step<'_> {
     /// The lead department resumed the review: the case and its clocks run again.
     async fn review_resumed(&mut self, e: ReviewResumed) -> anyhow::Result<()> {
         let Some(case) = cases::find(self.txn, e.case_id).await? else {
-            anyhow::bail!("review resumed for an unknown case");
+            // A case of another deployment (its handling side runs here): not ours to change.
+            tracing::debug!("review resumed for a case not taken in here; ignored");
+            return Ok(());
         };
         let changed = self
             .transition(
@@ -394,7 +402,9 @@ impl Step<'_> {
     /// The deciding level returned its result: the case is decided.
     async fn result_returned(&mut self, e: ResultReturned) -> anyhow::Result<()> {
         let Some(case) = cases::find(self.txn, e.case_id).await? else {
-            anyhow::bail!("result returned for an unknown case");
+            // A case of another deployment (its handling side runs here): not ours to change.
+            tracing::debug!("result returned for a case not taken in here; ignored");
+            return Ok(());
         };
         let word = match e.outcome {
             Outcome::Approved => "approved",

@@ -10,7 +10,7 @@ use govhall_contracts::{
         Outcome,
         approval::{OpinionRecord, ReviewConcluded},
         intake::{CaseAccepted, JoinRule, PlanKind, StagePlan},
-        joint::{ResultReturned, RoutePlanned, StageReceived, StageReturned, StageSent},
+        joint::{Handover, ResultReturned, RoutePlanned, StageReceived, StageReturned, StageSent},
     },
 };
 use sea_orm::{
@@ -323,11 +323,18 @@ pub async fn send_up(
         department_code: to_plan.department_code.clone(),
         time_limit: to_plan.time_limit,
         sent_at: now,
+        handover: Some(Handover {
+            accepting_division: route.division_code.clone(),
+            from_stage: u32::try_from(route.stage_index).unwrap_or_default(),
+            to_stage: u32::try_from(to_stage).unwrap_or_default(),
+            stages: stages.clone(),
+            package: transfer.package.clone(),
+        }),
     };
-    let out = vec![wrap(
-        &sent,
-        origin(route.case_id, &to_plan.division_code, cause),
-    )?];
+    let out = vec![
+        wrap(&sent, origin(route.case_id, &to_plan.division_code, cause))?
+            .addressed_to(&to_plan.division_code),
+    ];
     Ok((transfer, out))
 }
 
@@ -370,15 +377,19 @@ pub async fn stage_concluded(
     if let Some(t) = &arrived {
         let state = if last { "returned" } else { "forwarded" };
         finish_transfer(txn, t, state, &actor, None, Some(outcome), now).await?;
-        out.push(wrap(
-            &StageReturned {
-                case_id: route.case_id,
-                transfer_id: t.id,
-                sent_back: false,
-                returned_at: now,
-            },
-            origin(route.case_id, &t.to_division, Some(message)),
-        )?);
+        out.push(
+            wrap(
+                &StageReturned {
+                    case_id: route.case_id,
+                    transfer_id: t.id,
+                    sent_back: false,
+                    reason: None,
+                    returned_at: now,
+                },
+                origin(route.case_id, &t.to_division, Some(message)),
+            )?
+            .addressed_to(&t.from_division),
+        );
     }
     let mut updated = route.clone();
     updated.opinions = Some(json(&opinions)?);
@@ -405,16 +416,19 @@ pub async fn stage_concluded(
                 })
             })
             .collect();
-        out.push(wrap(
-            &ResultReturned {
-                case_id: route.case_id,
-                decided_by_division: stage.division_code.clone(),
-                outcome: event.outcome,
-                opinions: words,
-                returned_at: now,
-            },
-            origin(route.case_id, &route.division_code, Some(message)),
-        )?);
+        out.push(
+            wrap(
+                &ResultReturned {
+                    case_id: route.case_id,
+                    decided_by_division: stage.division_code.clone(),
+                    outcome: event.outcome,
+                    opinions: words,
+                    returned_at: now,
+                },
+                origin(route.case_id, &route.division_code, Some(message)),
+            )?
+            .addressed_to(&route.division_code),
+        );
         return Ok(out);
     }
     // Record the opinions first (one version step), then send on from the same row.
@@ -508,12 +522,16 @@ pub async fn send_back(
         case_id: route.case_id,
         transfer_id: transfer.id,
         sent_back: true,
+        reason: Some(reason.to_owned()),
         returned_at: now,
     };
-    Ok(vec![wrap(
-        &returned,
-        origin(route.case_id, &transfer.to_division, None),
-    )?])
+    Ok(vec![
+        wrap(
+            &returned,
+            origin(route.case_id, &transfer.to_division, None),
+        )?
+        .addressed_to(&transfer.from_division),
+    ])
 }
 
 /// The lower level sends a sent-back case up again: the old transfer is `resent`, a new one
@@ -594,6 +612,145 @@ pub async fn end(
             .filter(transfers::Column::State.is_in(["sent", "received", "sent_back"]))
             .exec(txn)
             .await?;
+    }
+    Ok(())
+}
+
+/// A transfer sent from another deployment (its `joint.stage.sent` reached this broker
+/// through a shovel): the route and the transfer are taken in here, so that this side's
+/// staff sign for it. A transfer already known (sent from here) changes nothing.
+pub async fn take_in(
+    txn: &impl ConnectionTrait,
+    event: &StageSent,
+    now: DateTime<FixedOffset>,
+) -> Result<(), ChainError> {
+    let Some(h) = &event.handover else {
+        return Ok(());
+    };
+    if transfers::Entity::find_by_id(event.transfer_id)
+        .one(txn)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let to = usize::try_from(h.to_stage).unwrap_or_default();
+    let Some(to_plan) = h.stages.get(to) else {
+        return Err(ChainError::Other(anyhow::anyhow!(
+            "a hand-over to stage {to} of a {}-stage chain",
+            h.stages.len()
+        )));
+    };
+    let to_stage = i32::try_from(h.to_stage).unwrap_or_default();
+    let opinions = h.package.get("opinions").cloned();
+    match case_routes::Entity::find_by_id(event.case_id)
+        .one(txn)
+        .await?
+    {
+        Some(route) => {
+            let mut extra = Vec::new();
+            if let Some(o) = &opinions {
+                extra.push((case_routes::Column::Opinions, Expr::value(o.clone())));
+            }
+            move_route(txn, &route, to_stage, "transferring", extra).await?;
+        }
+        None => {
+            let codes: Vec<String> = h.stages.iter().map(|s| s.division_code.clone()).collect();
+            case_routes::ActiveModel {
+                case_id: Set(event.case_id),
+                division_code: Set(h.accepting_division.clone()),
+                stages: Set(json(&codes)?),
+                state: Set("transferring".into()),
+                planned_at: Set(now),
+                stage_index: Set(to_stage),
+                plan: Set(Some(json(&h.stages)?)),
+                summary: Set(h.package.get("summary").cloned()),
+                opinions: Set(opinions),
+                overdue: Set(false),
+                version: Set(1),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    let (departments, join_rule) = to_plan.review();
+    transfers::ActiveModel {
+        id: Set(event.transfer_id),
+        case_id: Set(event.case_id),
+        from_division: Set(event.from_division.clone()),
+        to_division: Set(event.to_division.clone()),
+        from_stage: Set(i32::try_from(h.from_stage).unwrap_or_default()),
+        to_stage: Set(to_stage),
+        departments: Set(json(&departments)?),
+        join_rule: Set(join_rule_str(join_rule).into()),
+        time_limit: Set(json(&event.time_limit)?),
+        package: Set(h.package.clone()),
+        state: Set("sent".into()),
+        late: Set(false),
+        due_at: Set(None),
+        sent_by: Set(format!("{}:remote", event.from_division)),
+        sent_at: Set(event.sent_at),
+        received_by: Set(None),
+        received_at: Set(None),
+        finished_by: Set(None),
+        finished_at: Set(None),
+        reason: Set(h
+            .package
+            .get("note")
+            .and_then(|n| n.as_str())
+            .map(str::to_owned)),
+        outcome: Set(None),
+        resent_from: Set(None),
+        idempotency_key: Set(None),
+        version: Set(1),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// The other deployment answered a transfer sent from here (`joint.stage.returned` through
+/// a shovel): the transfer ends here too, and the route follows. A transfer this side ended
+/// itself (the usual case in one deployment) changes nothing.
+pub async fn returned_elsewhere(
+    txn: &impl ConnectionTrait,
+    event: &StageReturned,
+    now: DateTime<FixedOffset>,
+) -> Result<(), ChainError> {
+    let Some(transfer) = transfers::Entity::find_by_id(event.transfer_id)
+        .one(txn)
+        .await?
+        .filter(|t| matches!(t.state.as_str(), "sent" | "received"))
+    else {
+        return Ok(());
+    };
+    let Some(route) = case_routes::Entity::find_by_id(transfer.case_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let actor = format!("{}:remote", transfer.to_division);
+    if event.sent_back {
+        finish_transfer(
+            txn,
+            &transfer,
+            "sent_back",
+            &actor,
+            event.reason.clone(),
+            None,
+            now,
+        )
+        .await?;
+        move_route(txn, &route, transfer.from_stage, "sent_back", Vec::new()).await?;
+    } else {
+        let last =
+            usize::try_from(transfer.to_stage).unwrap_or_default() + 1 == stages_of(&route).len();
+        let state = if last { "returned" } else { "forwarded" };
+        finish_transfer(txn, &transfer, state, &actor, None, None, now).await?;
+        if last {
+            move_route(txn, &route, transfer.to_stage, "decided", Vec::new()).await?;
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use govhall_contracts::{
         approval::ReviewConcluded,
         deadline::{ClockDueChanged, ClockExtended, ClockKind, ClockOverdue, ClockStarted},
         intake::{CaseAccepted, CaseCompleted, CaseTerminated, CaseWithdrawn},
+        joint::{StageReturned, StageSent},
     },
 };
 use govhall_runtime::clock::Clock;
@@ -68,6 +69,14 @@ impl Handler for JointConsumer {
                 }
                 _ => {}
             }
+        } else if message.is::<StageSent>() {
+            let event: StageSent = message.decode()?;
+            chain::take_in(&txn, &event, now).await.map_err(anyhow_of)?;
+        } else if message.is::<StageReturned>() {
+            let event: StageReturned = message.decode()?;
+            chain::returned_elsewhere(&txn, &event, now)
+                .await
+                .map_err(anyhow_of)?;
         } else if message.is::<ClockOverdue>() {
             let event: ClockOverdue = message.decode()?;
             if matches!(event.kind, ClockKind::Task | ClockKind::Stage) {

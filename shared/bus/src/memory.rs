@@ -207,7 +207,7 @@ impl Bus for MemoryBus {
                     .subscription
                     .patterns
                     .iter()
-                    .any(|pattern| topic_matches(pattern, key))
+                    .any(|pattern| topic_matches(pattern, &key))
                 {
                     let (settled, receiver) = oneshot::channel();
                     let pending = Pending {

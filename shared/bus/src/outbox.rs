@@ -36,7 +36,7 @@ pub async fn enqueue(db: &impl ConnectionTrait, messages: &[Envelope]) -> Result
         insert
             .values([
                 message.message_id.to_string().into(),
-                message.routing_key().to_owned().into(),
+                message.routing_key().into_owned().into(),
                 body.into(),
                 now.into(),
             ])

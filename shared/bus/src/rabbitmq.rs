@@ -214,7 +214,7 @@ impl Bus for RabbitBus {
                 Ok(body) => channel
                     .basic_publish(
                         exchange.as_str().into(),
-                        message.routing_key().into(),
+                        message.routing_key().as_ref().into(),
                         // Mandatory: an unroutable message comes back instead of vanishing.
                         BasicPublishOptions {
                             mandatory: true,

@@ -36,6 +36,11 @@ pub struct Envelope {
     pub division_code: String,
     /// The event payload.
     pub payload: serde_json::Value,
+    /// The division a hand-over between levels or regions is addressed to; it ends the
+    /// routing key (`joint.stage.sent.320200`), so that a shovel or federation link between
+    /// two deployments' brokers can forward exactly what is addressed to the other side.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
 }
 
 /// Where a new message comes from: producer, case, cause and trace.
@@ -80,12 +85,23 @@ impl Envelope {
             traceparent: origin.traceparent,
             division_code: origin.division_code,
             payload: serde_json::to_value(event)?,
+            address: None,
         })
     }
 
-    /// Routing key on the topic exchange (the message type).
-    pub fn routing_key(&self) -> &str {
-        &self.message_type
+    /// The same message addressed to `division` (see [`Envelope::address`]).
+    #[must_use]
+    pub fn addressed_to(mut self, division: &str) -> Self {
+        self.address = Some(division.to_owned());
+        self
+    }
+
+    /// Routing key on the topic exchange: the message type, then the address if any.
+    pub fn routing_key(&self) -> std::borrow::Cow<'_, str> {
+        match &self.address {
+            Some(a) => format!("{}.{a}", self.message_type).into(),
+            None => self.message_type.as_str().into(),
+        }
     }
 
     /// True when this envelope carries an `E`.

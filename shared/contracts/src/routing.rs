@@ -74,6 +74,12 @@ pub const JOINT_STAGE_RECEIVED: &str = "joint.stage.received";
 pub const JOINT_STAGE_RETURNED: &str = "joint.stage.returned";
 /// The deciding level of a cross-level chain returned its result to the accepting window.
 pub const JOINT_RESULT_RETURNED: &str = "joint.result.returned";
+/// A hand-over to the next level, with or without its address (a topic pattern).
+pub const JOINT_STAGE_SENT_ANY: &str = "joint.stage.sent.#";
+/// A stage handed back or sent back, with or without its address (a topic pattern).
+pub const JOINT_STAGE_RETURNED_ANY: &str = "joint.stage.returned.#";
+/// A result returned to the accepting window, with or without its address (a topic pattern).
+pub const JOINT_RESULT_RETURNED_ANY: &str = "joint.result.returned.#";
 
 /// Every routing key a govhall service publishes.
 pub const ALL: &[&str] = &[

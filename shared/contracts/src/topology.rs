@@ -38,7 +38,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::APPROVAL_REVIEW_RETURNED,
             rk::DEADLINE_CLOCK_ANY,
             rk::JOINT_ROUTE_PLANNED,
-            rk::JOINT_RESULT_RETURNED,
+            rk::JOINT_RESULT_RETURNED_ANY,
         ],
     },
     Subscription {
@@ -57,8 +57,8 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::INTAKE_CASE_RESUMED,
             rk::INTAKE_CASE_RATED,
             rk::INTAKE_RECTIFICATION_CLOSED,
-            rk::JOINT_STAGE_SENT,
-            rk::JOINT_STAGE_RETURNED,
+            rk::JOINT_STAGE_SENT_ANY,
+            rk::JOINT_STAGE_RETURNED_ANY,
             rk::APPROVAL_TASK_OPENED,
             rk::APPROVAL_TASK_CLOSED,
             rk::APPROVAL_REVIEW_CONCLUDED,
@@ -78,7 +78,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::DEADLINE_CLOCK_EXTENDED,
             rk::DEADLINE_CLOCK_DUE_CHANGED,
             rk::JOINT_STAGE_RECEIVED,
-            rk::JOINT_STAGE_RETURNED,
+            rk::JOINT_STAGE_RETURNED_ANY,
             rk::INTAKE_CASE_RESUBMITTED,
         ],
     },
@@ -91,6 +91,9 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
             rk::INTAKE_CASE_TERMINATED,
             rk::APPROVAL_REVIEW_CONCLUDED,
             rk::DEADLINE_CLOCK_ANY,
+            // Hand-overs from another deployment (a shovel forwards what is addressed here).
+            rk::JOINT_STAGE_SENT_ANY,
+            rk::JOINT_STAGE_RETURNED_ANY,
         ],
     },
 ];
@@ -123,6 +126,25 @@ mod tests {
                 .any(|s| s.patterns.iter().any(|p| topic_matches(p, key)));
             assert!(bound, "{key} is published but bound to no queue");
         }
+    }
+
+    #[test]
+    fn addressed_hand_overs_reach_the_same_queues_as_unaddressed_ones() {
+        for (pattern, key) in [
+            (rk::JOINT_STAGE_SENT_ANY, "joint.stage.sent.320200"),
+            (rk::JOINT_STAGE_SENT_ANY, rk::JOINT_STAGE_SENT),
+            (rk::JOINT_STAGE_RETURNED_ANY, "joint.stage.returned.320282"),
+            (
+                rk::JOINT_RESULT_RETURNED_ANY,
+                "joint.result.returned.320282",
+            ),
+        ] {
+            assert!(topic_matches(pattern, key), "{pattern} ~ {key}");
+        }
+        assert!(!topic_matches(
+            rk::JOINT_STAGE_SENT_ANY,
+            "joint.stage.received"
+        ));
     }
 
     #[test]

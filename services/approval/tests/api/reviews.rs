@@ -994,6 +994,7 @@ pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backe
             case_id,
             transfer_id: again,
             sent_back: true,
+            reason: None,
             returned_at: chrono::Utc::now().fixed_offset(),
         },
         case_id,

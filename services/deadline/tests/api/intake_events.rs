@@ -261,6 +261,7 @@ pub async fn a_level_stage_counts_on_its_own_divisions_calendar_and_is_reported_
         department_code: "320200-YJJ".into(),
         time_limit: wd(3),
         sent_at: at("2026-11-02T11:00:00+08:00"),
+        handover: None,
     };
     app.publish(&sent, case_id, "joint").await;
     // The city's stage is the city's: a province supervisor sees the whole chain.
@@ -306,6 +307,7 @@ pub async fn a_level_stage_counts_on_its_own_divisions_calendar_and_is_reported_
             case_id,
             transfer_id,
             sent_back: false,
+            reason: None,
             returned_at: at("2026-11-09T10:00:00+08:00"),
         },
         case_id,

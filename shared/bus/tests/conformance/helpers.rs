@@ -224,6 +224,7 @@ pub fn envelope_with_key(key: &str) -> Envelope {
         traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".to_owned()),
         division_code: "320102".to_owned(),
         payload: serde_json::json!({ "case_id": Uuid::now_v7(), "note": "受理" }),
+        address: None,
     }
 }
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     Outcome, TimeLimit,
-    intake::{DepartmentPlan, JoinRule},
+    intake::{DepartmentPlan, JoinRule, StagePlan},
 };
 use crate::{Event, routing};
 
@@ -60,6 +60,25 @@ pub struct StageSent {
     pub time_limit: TimeLimit,
     /// When it was sent.
     pub sent_at: DateTime<FixedOffset>,
+    /// What the receiving side needs to take the transfer in when it runs its own
+    /// deployment (the message reached it through a shovel).
+    #[serde(default)]
+    pub handover: Option<Handover>,
+}
+
+/// The route and package a transfer carries to another deployment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Handover {
+    /// Division of the window that accepted the case (the result goes back there).
+    pub accepting_division: String,
+    /// Stage index the case leaves.
+    pub from_stage: u32,
+    /// Stage index it goes to.
+    pub to_stage: u32,
+    /// The whole chain.
+    pub stages: Vec<StagePlan>,
+    /// The package: case summary, materials by reference with SHA-256, opinions so far, note.
+    pub package: serde_json::Value,
 }
 impl Event for StageSent {
     const TYPE: &'static str = routing::JOINT_STAGE_SENT;
@@ -76,6 +95,9 @@ pub struct StageReturned {
     /// Sent back to the lower level with a reason (退回), rather than returned with a result.
     #[serde(default)]
     pub sent_back: bool,
+    /// Why it was sent back (shown to the lower level).
+    #[serde(default)]
+    pub reason: Option<String>,
     /// When.
     pub returned_at: DateTime<FixedOffset>,
 }
