@@ -70,4 +70,11 @@ if ! amqp_open; then
   wait_for "RabbitMQ's AMQP port" 30 amqp_open
 fi
 
+# Two deployments are joined by a shovel in the tests (separate provincial and city
+# platforms); the plugin ships with RabbitMQ and is enabled without a restart.
+if ! rabbitmq-plugins list -e rabbitmq_shovel 2>/dev/null | grep -q rabbitmq_shovel; then
+  log "enabling the RabbitMQ shovel plugin"
+  rabbitmq-plugins enable rabbitmq_shovel
+fi
+
 log "PostgreSQL, Redis and RabbitMQ are up"

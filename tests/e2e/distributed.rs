@@ -15,14 +15,24 @@ pub struct Cluster {
 
 impl Cluster {
     pub async fn new() -> Self {
+        Self::on(
+            govhall_test_support::amqp_url(),
+            govhall_test_support::unique_prefix(),
+            None,
+        )
+        .await
+    }
+
+    /// A deployment on the broker at `amqp_url` under `prefix`; it shares the development
+    /// issuer key of `tokens_of` when given (another deployment's).
+    pub async fn on(amqp_url: String, prefix: String, tokens_of: Option<&Tokens>) -> Self {
         let dir = temp_dir();
-        let tokens = Tokens::new(&dir);
-        let prefix = govhall_test_support::unique_prefix();
+        let tokens = match tokens_of {
+            Some(t) => Tokens::new_at(&t.key_file),
+            None => Tokens::new(&dir),
+        };
         let mut env = vec![
-            (
-                "GOVHALL_BUS__URL".to_owned(),
-                govhall_test_support::amqp_url(),
-            ),
+            ("GOVHALL_BUS__URL".to_owned(), amqp_url),
             ("GOVHALL_BUS__PREFIX".to_owned(), prefix),
             (
                 "GOVHALL_BUS__QUEUE_EXPIRES_MS".to_owned(),

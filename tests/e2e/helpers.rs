@@ -86,10 +86,14 @@ pub struct Tokens {
 
 impl Tokens {
     pub fn new(dir: &Path) -> Self {
-        let key_file = dir.join("dev-issuer.key");
+        Self::new_at(&dir.join("dev-issuer.key"))
+    }
+
+    /// A minter on the key file at `key_file` (created when missing).
+    pub fn new_at(key_file: &Path) -> Self {
         Self {
-            issuer: DevIssuer::load_or_create(&key_file).unwrap(),
-            key_file,
+            issuer: DevIssuer::load_or_create(key_file).unwrap(),
+            key_file: key_file.to_owned(),
         }
     }
 

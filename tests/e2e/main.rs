@@ -3,6 +3,7 @@
 //! process per service on PostgreSQL and RabbitMQ.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod deployments;
 mod distributed;
 mod flow;
 mod helpers;
