@@ -356,10 +356,10 @@ pub fn is_staff_of(principal: &Principal, case: &cases::Model) -> bool {
         return false;
     };
     // The accepting division, and for a case taken in elsewhere (跨域通办) the handling one.
-    let divisions =
-        std::iter::once(case.division_code.as_str()).chain(case.handling_division.as_deref());
-    let mut divisions = divisions.collect::<Vec<_>>().into_iter();
-    if divisions.clone().any(|d| d == mine) {
+    let divisions: Vec<&str> = std::iter::once(case.division_code.as_str())
+        .chain(case.handling_division.as_deref())
+        .collect();
+    if divisions.contains(&mine) {
         principal.has_role(Role::WindowClerk)
             || principal.has_role(Role::Supervisor)
             || principal.has_role(Role::Admin)
@@ -369,7 +369,9 @@ pub fn is_staff_of(principal: &Principal, case: &cases::Model) -> bool {
                 .is_none_or(|dep| dep == case.department_code)
     } else {
         principal.has_role(Role::Supervisor)
-            && divisions.any(|d| d.starts_with(crate::domain::catalog::division_prefix(mine)))
+            && divisions
+                .iter()
+                .any(|d| d.starts_with(crate::domain::catalog::division_prefix(mine)))
     }
 }
 
