@@ -35,6 +35,16 @@ pub trait Cache: Send + Sync + 'static {
     /// Adds one to the counter under `key`, which expires `window` after its first
     /// increment (a fixed-window rate limit), and returns the new count.
     async fn incr_window(&self, key: &str, window: Duration) -> Result<u64, CacheError>;
+    /// Admits one request under `key` at most `limit` times per `period`, in bursts of up
+    /// to `limit` (GCRA, the generic cell rate algorithm). `None` admits it; `Some(wait)`
+    /// refuses it, and a request after `wait` would be admitted. Refused requests use
+    /// nothing up.
+    async fn throttle(
+        &self,
+        key: &str,
+        limit: u32,
+        period: Duration,
+    ) -> Result<Option<Duration>, CacheError>;
     /// Is the cache reachable (for `/readyz`)?
     async fn ready(&self) -> Result<(), CacheError>;
 }

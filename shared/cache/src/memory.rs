@@ -105,6 +105,33 @@ impl Cache for MemoryCache {
         Ok(count)
     }
 
+    async fn throttle(
+        &self,
+        key: &str,
+        limit: u32,
+        period: Duration,
+    ) -> Result<Option<Duration>, CacheError> {
+        let now = Instant::now();
+        let interval = period / limit.max(1);
+        let mut entries = self.lock();
+        Self::sweep(&mut entries, now);
+        // The entry holds nothing: its expiry is the theoretical arrival time (TAT).
+        let tat = entries.get(key).map_or(now, |e| e.expires.max(now));
+        let next = tat + interval;
+        let ahead = next - now;
+        if ahead > period {
+            return Ok(Some(ahead - period));
+        }
+        entries.insert(
+            key.to_owned(),
+            Entry {
+                value: Vec::new(),
+                expires: next,
+            },
+        );
+        Ok(None)
+    }
+
     async fn ready(&self) -> Result<(), CacheError> {
         Ok(())
     }

@@ -49,6 +49,24 @@ impl RedisCache {
     }
 }
 
+/// GCRA in one atomic step: KEYS[1] holds the theoretical arrival time (µs, Redis clock);
+/// ARGV[1] is the emission interval, ARGV[2] the period (µs). Returns 0 when admitted, else
+/// the µs to wait.
+const GCRA: &str = r"
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
+local interval = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local next = tat + interval
+if next - now > period then
+  return next - now - period
+end
+redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX', math.ceil((next - now) / 1000))
+return 0
+";
+
 fn unavailable(e: redis::RedisError) -> CacheError {
     CacheError::Unavailable(e.to_string())
 }
@@ -103,6 +121,28 @@ impl Cache for RedisCache {
             .await
             .map_err(unavailable)?;
         Ok(count)
+    }
+
+    async fn throttle(
+        &self,
+        key: &str,
+        limit: u32,
+        period: Duration,
+    ) -> Result<Option<Duration>, CacheError> {
+        let mut conn = self.connection().await?;
+        let interval = u64::try_from((period / limit.max(1)).as_micros()).unwrap_or(u64::MAX);
+        let period = u64::try_from(period.as_micros()).unwrap_or(u64::MAX);
+        // Redis's clock, not each replica's, so every gateway counts on one time line.
+        let wait: u64 = redis::cmd("EVAL")
+            .arg(GCRA)
+            .arg(1)
+            .arg(self.key(key))
+            .arg(interval)
+            .arg(period)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok((wait > 0).then(|| Duration::from_micros(wait)))
     }
 
     async fn ready(&self) -> Result<(), CacheError> {

@@ -1,6 +1,6 @@
 //! One contract, both caches: `MemoryCache` and `RedisCache` on the real Redis at
 //! 127.0.0.1:6379 (or `GOVHALL_TEST_REDIS_URL`), each test under its own key prefix.
-#![allow(clippy::unwrap_used, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::time::Duration;
 
@@ -45,6 +45,45 @@ async fn a_window_counter_counts_and_restarts_after_its_window(cache: &dyn Cache
         1,
         "a new window"
     );
+}
+
+async fn a_throttle_admits_a_burst_then_refuses_until_a_slot_frees(cache: &dyn Cache) {
+    let period = Duration::from_millis(600);
+    for i in 0..3 {
+        assert_eq!(
+            cache.throttle("caller", 3, period).await.unwrap(),
+            None,
+            "request {i} of the burst"
+        );
+    }
+    let wait = cache
+        .throttle("caller", 3, period)
+        .await
+        .unwrap()
+        .expect("the fourth is refused");
+    assert!(
+        wait > Duration::ZERO && wait <= Duration::from_millis(200),
+        "one slot frees within period/limit: {wait:?}"
+    );
+    assert_eq!(
+        cache.throttle("someone-else", 3, period).await.unwrap(),
+        None,
+        "limits are per key"
+    );
+    // Refused requests use nothing up: after the wait, one more is admitted.
+    tokio::time::sleep(wait + Duration::from_millis(30)).await;
+    assert_eq!(cache.throttle("caller", 3, period).await.unwrap(), None);
+    assert!(cache.throttle("caller", 3, period).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn memory_a_throttle_admits_a_burst_then_refuses_until_a_slot_frees() {
+    a_throttle_admits_a_burst_then_refuses_until_a_slot_frees(&MemoryCache::new()).await;
+}
+
+#[tokio::test]
+async fn redis_a_throttle_admits_a_burst_then_refuses_until_a_slot_frees() {
+    a_throttle_admits_a_burst_then_refuses_until_a_slot_frees(&redis()).await;
 }
 
 #[tokio::test]
