@@ -233,6 +233,17 @@ fn internal_key(settings: &Settings) -> anyhow::Result<InternalKey> {
     Ok(InternalKey::new(key.expose_secret().as_bytes().to_vec()))
 }
 
+/// The Redis of `serve` (caches and rate limits).
+fn redis_cache(settings: &Settings) -> anyhow::Result<govhall_cache::RedisCache> {
+    let redis = settings
+        .redis
+        .url
+        .as_ref()
+        .context("GOVHALL_REDIS__URL is required by `serve` (redis://…)")?;
+    govhall_cache::RedisCache::new(redis.expose_secret(), settings.redis.prefix.clone())
+        .context("GOVHALL_REDIS__URL is not a Redis URL")
+}
+
 async fn serve(
     service: ServiceName,
     settings: Settings,
@@ -267,6 +278,9 @@ async fn serve(
             upstream_timeout: Duration::from_secs(settings.upstream_timeout_secs),
             internal_key: key,
             dev_issuer,
+            oidc: settings.oidc()?,
+            rate_limits: settings.rate_limits()?,
+            limiter_store: Arc::new(redis_cache(&settings)?),
             openapi: openapi::merged(),
         })
         .await?;
@@ -286,14 +300,7 @@ async fn serve(
         url.expose_secret().to_owned(),
         topology(&settings),
     ));
-    let redis = settings
-        .redis
-        .url
-        .as_ref()
-        .context("GOVHALL_REDIS__URL is required by `serve` (redis://…)")?;
-    let cache =
-        govhall_cache::RedisCache::new(redis.expose_secret(), settings.redis.prefix.clone())
-            .context("GOVHALL_REDIS__URL is not a Redis URL")?;
+    let cache = redis_cache(&settings)?;
     let deps = SharedDeps {
         bus,
         cache: Arc::new(cache),

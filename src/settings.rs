@@ -33,6 +33,11 @@ pub struct Settings {
     /// The development token issuer.
     #[serde(default)]
     pub dev_issuer: DevIssuerSettings,
+    /// The identity provider (production): OIDC tokens verified against its JWKS.
+    #[serde(default)]
+    pub oidc: OidcConfig,
+    /// The gateway's rate limits.
+    pub rate_limit: RateLimitConfig,
     /// Where intake keeps uploaded materials.
     #[serde(default)]
     pub materials: MaterialsSettings,
@@ -116,6 +121,32 @@ pub struct DevIssuerSettings {
     pub key_file: Option<PathBuf>,
 }
 
+/// The identity provider; the gateway accepts its tokens when `issuer` is set.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct OidcConfig {
+    /// Expected `iss` (`https://idp.example.gov.cn/realms/js`).
+    pub issuer: Option<String>,
+    /// Accepted `aud` values, comma-separated (default `govhall`).
+    pub audience: Option<String>,
+    /// The provider's key set (`…/protocol/openid-connect/certs`).
+    pub jwks_url: Option<String>,
+    /// Accepted algorithms, comma-separated (default `RS256,PS256,ES256`; HMAC is refused).
+    pub algorithms: Option<String>,
+}
+
+/// The gateway's rate limits (0 turns one off).
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitConfig {
+    /// Requests per minute from one client IP address (default 1200).
+    pub per_ip_per_minute: u32,
+    /// Requests per minute of one signed-in principal (default 600).
+    pub per_principal_per_minute: u32,
+    /// Integrators' own quotas per minute: `city-portal=3000,tax-bureau=600`.
+    pub integrators: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed, comma-separated addresses or CIDRs.
+    pub trusted_proxies: Option<String>,
+}
+
 /// Upstream URLs for `serve gateway`.
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct UpstreamSettings {
@@ -142,6 +173,8 @@ impl Settings {
             .set_default("bus.delivery_limit", 5)?
             .set_default("redis.prefix", "govhall:")?
             .set_default("upstream_timeout_secs", 30)?
+            .set_default("rate_limit.per_ip_per_minute", 1200)?
+            .set_default("rate_limit.per_principal_per_minute", 600)?
             .set_default("auto_migrate", true)?
             .set_default("approval.supplement_window_secs", 600)?;
         let file = file.or_else(|| std::env::var_os("GOVHALL_CONFIG").map(PathBuf::from));
@@ -196,6 +229,97 @@ impl Settings {
             bail!("GOVHALL_UPSTREAM_TIMEOUT_SECS must be at least 1");
         }
         Ok(())
+    }
+
+    /// The identity provider's settings, `None` when no issuer is configured.
+    pub fn oidc(&self) -> anyhow::Result<Option<govhall_gateway::oidc::OidcSettings>> {
+        let Some(issuer) = self.oidc.issuer.clone() else {
+            return Ok(None);
+        };
+        let jwks_url = self
+            .oidc
+            .jwks_url
+            .as_deref()
+            .context("GOVHALL_OIDC__JWKS_URL is required when GOVHALL_OIDC__ISSUER is set")?
+            .parse()
+            .context("GOVHALL_OIDC__JWKS_URL is not a URL")?;
+        let list = |value: &Option<String>, default: &str| -> Vec<String> {
+            value
+                .as_deref()
+                .unwrap_or(default)
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let mut oidc = govhall_gateway::oidc::OidcSettings::new(
+            issuer,
+            list(&self.oidc.audience, "govhall"),
+            jwks_url,
+        );
+        if self.oidc.algorithms.is_some() {
+            oidc.algorithms = list(&self.oidc.algorithms, "")
+                .iter()
+                .map(|name| {
+                    let alg: govhall_gateway::oidc::Algorithm = name.parse().with_context(|| {
+                        format!("GOVHALL_OIDC__ALGORITHMS: `{name}` is not a JWS algorithm")
+                    })?;
+                    if name.starts_with("HS") {
+                        bail!("GOVHALL_OIDC__ALGORITHMS: `{name}` is symmetric; only the provider's public keys are trusted");
+                    }
+                    Ok(alg)
+                })
+                .collect::<anyhow::Result<_>>()?;
+            if oidc.algorithms.is_empty() {
+                bail!("GOVHALL_OIDC__ALGORITHMS lists no algorithm");
+            }
+        }
+        Ok(Some(oidc))
+    }
+
+    /// The gateway's rate limits, or a setting error naming the key.
+    pub fn rate_limits(&self) -> anyhow::Result<govhall_gateway::limits::RateLimits> {
+        use govhall_gateway::limits::{Quota, RateLimits};
+        let config = &self.rate_limit;
+        let items = |value: &Option<String>| -> Vec<String> {
+            value
+                .as_deref()
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let integrators = items(&config.integrators)
+            .iter()
+            .map(|item| {
+                let (client, limit) = item
+                    .split_once('=')
+                    .and_then(|(client, limit)| Some((client.trim(), limit.trim().parse().ok()?)))
+                    .with_context(|| {
+                        format!("GOVHALL_RATE_LIMIT__INTEGRATORS: expected `client=requests-per-minute`, not `{item}`")
+                    })?;
+                Ok((client.to_owned(), Quota::per_minute(limit)))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let trusted_proxies = items(&config.trusted_proxies)
+            .iter()
+            .map(|item| {
+                item.parse::<ipnet::IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .with_context(|| {
+                        format!("GOVHALL_RATE_LIMIT__TRUSTED_PROXIES: `{item}` is not an address or CIDR")
+                    })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        Ok(RateLimits {
+            per_ip: Quota::per_minute(config.per_ip_per_minute),
+            per_principal: Quota::per_minute(config.per_principal_per_minute),
+            integrators,
+            trusted_proxies,
+        })
     }
 
     /// The key file of the development issuer.

@@ -46,6 +46,7 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
     )
     .await?;
     let joint = govhall_joint::Application::build(service("joint")?, deps.clone()).await?;
+    let limiter_store = deps.cache.clone();
     let loopback =
         |port: u16| -> anyhow::Result<url::Url> { Ok(format!("http://127.0.0.1:{port}").parse()?) };
     let dev_issuer = if settings.dev_issuer.enabled != Some(false) {
@@ -67,6 +68,9 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
         upstream_timeout: Duration::from_secs(settings.upstream_timeout_secs),
         internal_key: key,
         dev_issuer,
+        oidc: settings.oidc()?,
+        rate_limits: settings.rate_limits()?,
+        limiter_store,
         openapi: openapi::merged(),
     })
     .await?;

@@ -1,48 +1,63 @@
-//! Who is calling: bearer-token verification and the anonymous allow-list.
+//! Who is calling: bearer tokens (development issuer or the identity provider's OIDC
+//! tokens) and the anonymous allow-list.
 
-use actix_web::http::{
-    Method,
-    header::{AUTHORIZATION, HeaderMap},
-};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use govhall_web::Principal;
+use jsonwebtoken::Algorithm;
 
 use crate::{
     dev_issuer::{DevIssuer, invalid_token},
     error::GatewayError,
-    routes::{self, RouteRule},
+    oidc::OidcVerifier,
 };
 
-/// The caller's principal, `None` for an anonymous call. Tokens are never logged.
-pub(crate) fn authenticate(
-    headers: &HeaderMap,
-    dev_issuer: Option<&DevIssuer>,
-) -> Result<Option<Principal>, GatewayError> {
-    let Some(value) = headers.get(AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let token = value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
-        GatewayError::InvalidToken(Box::new(invalid_token(
-            "expected `Authorization: Bearer <token>`",
-        )))
-    })?;
-    // Production OIDC/JWKS verification will slot in here next to the development issuer.
-    let issuer = dev_issuer.ok_or(GatewayError::NoIdentityProvider)?;
-    issuer
-        .verify(token)
-        .map(Some)
-        .map_err(|problem| GatewayError::InvalidToken(Box::new(problem)))
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Who is calling.
+    pub principal: Principal,
+    /// The scopes an integrator was granted; `None` for people.
+    pub scopes: Option<Vec<String>>,
 }
 
-/// 401 unless the caller is authenticated or the route is readable anonymously.
-pub(crate) fn authorize(
-    rule: &RouteRule,
-    method: &Method,
-    principal: Option<&Principal>,
-) -> Result<(), GatewayError> {
-    if principal.is_some() || routes::allows_anonymous(rule, method) {
-        Ok(())
-    } else {
-        Err(GatewayError::LoginRequired)
+/// The ways a caller can prove who he is.
+#[derive(Debug, Default)]
+pub(crate) struct Authenticator {
+    /// Development tokens (HS256), standalone and dev only.
+    pub dev_issuer: Option<DevIssuer>,
+    /// The identity provider's tokens, verified against its JWKS.
+    pub oidc: Option<OidcVerifier>,
+}
+
+impl Authenticator {
+    /// The caller, `None` for an anonymous call. Tokens are never logged.
+    pub(crate) async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<Caller>, GatewayError> {
+        let Some(value) = headers.get(AUTHORIZATION) else {
+            return Ok(None);
+        };
+        let invalid = |problem| GatewayError::InvalidToken(Box::new(problem));
+        let token =
+            value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
+                invalid(invalid_token("expected `Authorization: Bearer <token>`"))
+            })?;
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| invalid(invalid_token("the token could not be verified")))?;
+        let hmac = matches!(
+            header.alg,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        );
+        // HMAC tokens can only be the development issuer's: the identity provider's allow-list
+        // holds asymmetric algorithms only, so its verifier refuses them in any case.
+        let verified = match (&self.dev_issuer, &self.oidc) {
+            (Some(dev), _) if hmac => dev.verify(token),
+            (_, Some(oidc)) => oidc.verify(token).await,
+            (Some(dev), None) => dev.verify(token),
+            (None, None) => return Err(GatewayError::NoIdentityProvider),
+        };
+        verified.map(Some).map_err(invalid)
     }
 }
 

@@ -11,7 +11,9 @@ use std::{
 
 use actix_web::http::StatusCode;
 use anyhow::Context;
-use govhall_web::{Principal, Problem};
+use govhall_web::{Principal, PrincipalKind, Problem};
+
+use crate::auth::Caller;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -39,6 +41,9 @@ impl std::fmt::Debug for DevIssuer {
 struct Claims {
     #[serde(flatten)]
     principal: Principal,
+    /// An integrator's scopes, space-separated as in OAuth2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
     iss: String,
     aud: String,
     exp: i64,
@@ -68,10 +73,21 @@ impl DevIssuer {
 
     /// Mints a token for `principal`, valid for `ttl`.
     pub fn mint(&self, principal: &Principal, ttl: Duration) -> anyhow::Result<String> {
+        self.mint_scoped(principal, &[], ttl)
+    }
+
+    /// Mints a token for an integrator granted `scopes` (ignored for people).
+    pub fn mint_scoped(
+        &self,
+        principal: &Principal,
+        scopes: &[String],
+        ttl: Duration,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(ttl.as_secs()).context("Failed to mint a token: ttl too large")?;
         let claims = Claims {
             principal: principal.clone(),
+            scope: (!scopes.is_empty()).then(|| scopes.join(" ")),
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             exp: now.saturating_add(ttl),
@@ -87,7 +103,7 @@ impl DevIssuer {
         clippy::result_large_err,
         reason = "Problem is the workspace-wide error body; verification is not a hot path"
     )]
-    pub fn verify(&self, token: &str) -> Result<Principal, Problem> {
+    pub fn verify(&self, token: &str) -> Result<Caller, Problem> {
         // `Validation::new` makes HS256 the only accepted algorithm: `none` or an asymmetric
         // algorithm named in the header is refused before any key is used.
         let mut validation = Validation::new(Algorithm::HS256);
@@ -98,7 +114,19 @@ impl DevIssuer {
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map(|data| data.claims.principal)
+            .map(|data| {
+                let Claims {
+                    principal, scope, ..
+                } = data.claims;
+                let scopes = (principal.kind == PrincipalKind::Integrator).then(|| {
+                    scope
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .map(str::to_owned)
+                        .collect()
+                });
+                Caller { principal, scopes }
+            })
             .map_err(|e| {
                 // The kind only: the token itself never reaches the logs.
                 tracing::debug!(token.error = ?e.kind(), "development token rejected");
@@ -182,7 +210,7 @@ fn write_private(path: &Path, contents: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use govhall_web::{PrincipalKind, Role};
+    use govhall_web::Role;
 
     use super::*;
 
@@ -215,7 +243,24 @@ mod tests {
     #[test]
     fn a_minted_token_verifies_to_the_same_principal() {
         let token = issuer().mint(&reviewer(), Duration::from_secs(60)).unwrap();
-        assert_eq!(issuer().verify(&token).unwrap(), reviewer());
+        assert_eq!(issuer().verify(&token).unwrap().principal, reviewer());
+        assert_eq!(issuer().verify(&token).unwrap().scopes, None);
+    }
+
+    #[test]
+    fn an_integrator_token_carries_its_scopes() {
+        let integrator = Principal {
+            sub: "city-portal".into(),
+            kind: PrincipalKind::Integrator,
+            roles: vec![],
+            division: None,
+            department: None,
+        };
+        let scopes = vec!["cases:read".to_owned(), "cases:write".to_owned()];
+        let token = issuer()
+            .mint_scoped(&integrator, &scopes, Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(issuer().verify(&token).unwrap().scopes, Some(scopes));
     }
 
     #[test]

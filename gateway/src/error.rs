@@ -15,15 +15,27 @@ pub(crate) enum GatewayError {
     /// The path contains dot segments or encoded slashes.
     #[error("path contains dot segments or encoded slashes")]
     BadPath,
+    /// The path exists, but not with this method.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<&'static str>),
     /// The route needs a principal and the caller is anonymous.
     #[error("login required")]
     LoginRequired,
+    /// The caller is not among those the operation serves (named in the payload).
+    #[error("operation reserved for {0}")]
+    Forbidden(String),
+    /// An integrator lacks the scope the operation needs.
+    #[error("scope {0} required")]
+    InsufficientScope(String),
     /// The bearer token failed verification.
     #[error("invalid bearer token: {0}")]
     InvalidToken(Box<Problem>),
     /// A bearer token arrived but no identity provider is configured.
     #[error("no identity provider is configured")]
     NoIdentityProvider,
+    /// The client or principal has used up its rate limit; retry after the duration.
+    #[error("rate limited")]
+    RateLimited(std::time::Duration),
     /// The caller's request body broke off while it was forwarded.
     #[error("request body could not be read")]
     RequestBody,
@@ -48,7 +60,20 @@ impl GatewayError {
                 "bad_path",
                 "dot segments and encoded slashes are not allowed in paths",
             ),
+            GatewayError::MethodNotAllowed(allowed) => Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "不支持该请求方法",
+            )
+            .with_detail(format!("this path accepts {}", allowed.join(", "))),
             GatewayError::LoginRequired => Problem::unauthorized("login required"),
+            GatewayError::Forbidden(audience) => {
+                Problem::forbidden(format!("this operation is for: {audience}"))
+            }
+            GatewayError::InsufficientScope(scope) => {
+                Problem::new(StatusCode::FORBIDDEN, "insufficient_scope", "权限范围不足")
+                    .with_detail(format!("the client needs the scope `{scope}`"))
+            }
             GatewayError::InvalidToken(problem) => (**problem).clone(),
             GatewayError::NoIdentityProvider => {
                 Problem::new(StatusCode::UNAUTHORIZED, "no_identity_provider", "需要登录")
@@ -56,6 +81,15 @@ impl GatewayError {
                         "no identity provider is configured; bearer tokens cannot be verified",
                     )
             }
+            GatewayError::RateLimited(wait) => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "请求过于频繁，请稍后再试",
+            )
+            .with_detail(format!(
+                "too many requests; retry after {} s",
+                retry_after_secs(*wait)
+            )),
             GatewayError::RequestBody => {
                 Problem::bad_request("request_body_error", "the request body could not be read")
             }
@@ -80,7 +114,11 @@ impl GatewayError {
         match self {
             GatewayError::LoginRequired | GatewayError::NoIdentityProvider => Some("Bearer"),
             GatewayError::InvalidToken(_) => Some(r#"Bearer error="invalid_token""#),
-            GatewayError::RouteNotFound
+            GatewayError::InsufficientScope(_) => Some(r#"Bearer error="insufficient_scope""#),
+            GatewayError::MethodNotAllowed(_)
+            | GatewayError::Forbidden(_)
+            | GatewayError::RouteNotFound
+            | GatewayError::RateLimited(_)
             | GatewayError::BadPath
             | GatewayError::RequestBody
             | GatewayError::UpstreamUnavailable(_)
@@ -95,9 +133,14 @@ impl ResponseError for GatewayError {
         match self {
             GatewayError::RouteNotFound => StatusCode::NOT_FOUND,
             GatewayError::BadPath | GatewayError::RequestBody => StatusCode::BAD_REQUEST,
+            GatewayError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            GatewayError::Forbidden(_) | GatewayError::InsufficientScope(_) => {
+                StatusCode::FORBIDDEN
+            }
             GatewayError::LoginRequired
             | GatewayError::InvalidToken(_)
             | GatewayError::NoIdentityProvider => StatusCode::UNAUTHORIZED,
+            GatewayError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             GatewayError::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
             GatewayError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             GatewayError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -109,6 +152,17 @@ impl ResponseError for GatewayError {
         // The body and the status line must agree even if a verifier returned an odd status.
         problem.status = self.status_code().as_u16();
         let mut response = problem.error_response();
+        if let GatewayError::MethodNotAllowed(allowed) = self
+            && let Ok(value) = header::HeaderValue::from_str(&allowed.join(", "))
+        {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
+        if let GatewayError::RateLimited(wait) = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after_secs(*wait)),
+            );
+        }
         if let Some(challenge) = self.challenge() {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -117,4 +171,9 @@ impl ResponseError for GatewayError {
         }
         response
     }
+}
+
+/// Whole seconds to wait, at least one (`Retry-After` has no fractions).
+fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }

@@ -22,13 +22,21 @@ use govhall_web::{
 };
 use url::Url;
 
-use crate::{auth, dev_issuer::DevIssuer, error::GatewayError, routes, settings::Upstreams};
+use crate::{
+    access::{self, Verdict},
+    auth::Authenticator,
+    error::GatewayError,
+    limits::Limiter,
+    routes,
+    settings::Upstreams,
+};
 
 /// What the proxy handler needs, shared by all workers.
 pub(crate) struct ProxyState {
     pub upstreams: Upstreams,
     pub internal_key: InternalKey,
-    pub dev_issuer: Option<DevIssuer>,
+    pub authenticator: Authenticator,
+    pub limiter: Limiter,
     pub upstream_timeout: Duration,
 }
 
@@ -61,8 +69,29 @@ pub(crate) async fn forward(
     let upstream = rule.upstream.name();
     tracing::Span::current().record("upstream", upstream);
     routes::check_path(req.path())?;
-    let principal = auth::authenticate(req.headers(), state.dev_issuer.as_ref())?;
-    auth::authorize(rule, req.method(), principal.as_ref())?;
+    // The client address first: unverified tokens cost a signature check, and a flood of
+    // them must not reach the identity provider's key set either.
+    let client_ip = state.limiter.client_ip(req.peer_addr(), req.headers());
+    if let Some(wait) = state.limiter.check_ip(client_ip).await {
+        return Err(GatewayError::RateLimited(wait));
+    }
+    let caller = state.authenticator.authenticate(req.headers()).await?;
+    if let Some(caller) = &caller
+        && let Some(wait) = state.limiter.check_principal(&caller.principal).await
+    {
+        return Err(GatewayError::RateLimited(wait));
+    }
+    match access::check(req.method(), req.path(), caller.as_ref()) {
+        Verdict::Allowed => {}
+        Verdict::NoSuchPath => return Err(GatewayError::RouteNotFound),
+        Verdict::MethodNotAllowed(allowed) => return Err(GatewayError::MethodNotAllowed(allowed)),
+        Verdict::LoginRequired => return Err(GatewayError::LoginRequired),
+        Verdict::Forbidden(audience) => {
+            return Err(GatewayError::Forbidden(access::describe(audience)));
+        }
+        Verdict::MissingScope(scope) => return Err(GatewayError::InsufficientScope(scope)),
+    }
+    let principal = caller.map(|c| c.principal);
 
     let url = upstream_url(state.upstreams.get(rule.upstream), req.uri());
     // No decompression: bodies pass through byte for byte with their content-encoding.

@@ -1,7 +1,5 @@
-//! The routing table: which path prefix goes to which upstream, and what anonymous
-//! callers may do there. The one place to edit when a service gains a resource.
-
-use actix_web::http::Method;
+//! The routing table: which path prefix goes to which upstream. Who may call what is in
+//! [`crate::access`].
 
 use crate::error::GatewayError;
 
@@ -41,44 +39,34 @@ pub(crate) struct RouteRule {
     pub prefix: &'static str,
     /// Where requests under the prefix go.
     pub upstream: Upstream,
-    /// Anonymous callers may read (`GET`/`HEAD`) under this prefix.
-    pub anonymous_read: bool,
 }
 
-const fn rule(prefix: &'static str, upstream: Upstream, anonymous_read: bool) -> RouteRule {
-    RouteRule {
-        prefix,
-        upstream,
-        anonymous_read,
-    }
+const fn rule(prefix: &'static str, upstream: Upstream) -> RouteRule {
+    RouteRule { prefix, upstream }
 }
 
 /// The routing table.
 pub(crate) const ROUTES: &[RouteRule] = &[
-    // The public service catalogue (办事指南) and the holiday calendar are readable without login.
-    rule("/api/v1/matters", Upstream::Intake, true),
-    rule("/api/v1/cases", Upstream::Intake, false),
-    rule("/api/v1/drafts", Upstream::Intake, false),
-    rule("/api/v1/admin/matters", Upstream::Intake, false),
-    // Following a case by number and query password needs no login (the password is a header).
-    rule("/api/v1/lookup", Upstream::Intake, true),
-    rule("/api/v1/queue", Upstream::Intake, false),
-    rule("/api/v1/case-search", Upstream::Intake, false),
-    rule("/api/v1/uploads", Upstream::Intake, false),
-    rule("/api/v1/materials", Upstream::Intake, false),
-    // Rating statistics are published (好差评 results are public); rating itself is a POST.
-    rule("/api/v1/ratings", Upstream::Intake, true),
-    rule("/api/v1/rectifications", Upstream::Intake, false),
-    rule("/api/v1/clocks", Upstream::Deadline, false),
-    rule("/api/v1/calendar", Upstream::Deadline, true),
-    rule("/api/v1/supervision", Upstream::Deadline, false),
-    rule("/api/v1/reviews", Upstream::Approval, false),
-    rule("/api/v1/tasks", Upstream::Approval, false),
-    // The division tree is reference data (行政区划), readable without login.
-    rule("/api/v1/divisions", Upstream::Joint, true),
-    rule("/api/v1/admin/divisions", Upstream::Joint, false),
-    rule("/api/v1/transfers", Upstream::Joint, false),
-    rule("/api/v1/routes", Upstream::Joint, false),
+    rule("/api/v1/matters", Upstream::Intake),
+    rule("/api/v1/cases", Upstream::Intake),
+    rule("/api/v1/drafts", Upstream::Intake),
+    rule("/api/v1/admin/matters", Upstream::Intake),
+    rule("/api/v1/lookup", Upstream::Intake),
+    rule("/api/v1/queue", Upstream::Intake),
+    rule("/api/v1/case-search", Upstream::Intake),
+    rule("/api/v1/uploads", Upstream::Intake),
+    rule("/api/v1/materials", Upstream::Intake),
+    rule("/api/v1/ratings", Upstream::Intake),
+    rule("/api/v1/rectifications", Upstream::Intake),
+    rule("/api/v1/clocks", Upstream::Deadline),
+    rule("/api/v1/calendar", Upstream::Deadline),
+    rule("/api/v1/supervision", Upstream::Deadline),
+    rule("/api/v1/reviews", Upstream::Approval),
+    rule("/api/v1/tasks", Upstream::Approval),
+    rule("/api/v1/divisions", Upstream::Joint),
+    rule("/api/v1/admin/divisions", Upstream::Joint),
+    rule("/api/v1/transfers", Upstream::Joint),
+    rule("/api/v1/routes", Upstream::Joint),
 ];
 
 /// The rule whose prefix covers `path`.
@@ -101,11 +89,6 @@ pub(crate) fn check_path(path: &str) -> Result<(), GatewayError> {
     } else {
         Ok(())
     }
-}
-
-/// Anonymous callers may only read under prefixes marked `anonymous_read`.
-pub(crate) fn allows_anonymous(rule: &RouteRule, method: &Method) -> bool {
-    rule.anonymous_read && (method == Method::GET || method == Method::HEAD)
 }
 
 #[cfg(test)]
@@ -151,14 +134,5 @@ mod tests {
             assert!(check_path(bad).is_err(), "{bad}");
         }
         assert!(check_path("/api/v1/matters/a.b/..c").is_ok());
-    }
-
-    #[test]
-    fn anonymous_callers_may_only_read_public_prefixes() {
-        let matters = resolve("/api/v1/matters").unwrap();
-        let cases = resolve("/api/v1/cases").unwrap();
-        assert!(allows_anonymous(matters, &Method::GET));
-        assert!(!allows_anonymous(matters, &Method::POST));
-        assert!(!allows_anonymous(cases, &Method::GET));
     }
 }

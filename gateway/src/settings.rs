@@ -5,7 +5,11 @@ use std::time::Duration;
 use govhall_web::InternalKey;
 use url::Url;
 
-use crate::{dev_issuer::DevIssuer, routes::Upstream};
+use std::sync::Arc;
+
+use govhall_cache::Cache;
+
+use crate::{dev_issuer::DevIssuer, limits::RateLimits, oidc::OidcSettings, routes::Upstream};
 
 /// Base URLs of the services behind the gateway.
 #[derive(Debug, Clone)]
@@ -47,6 +51,13 @@ pub struct GatewaySettings {
     pub internal_key: InternalKey,
     /// Development token issuer whose tokens are accepted (standalone/dev only).
     pub dev_issuer: Option<DevIssuer>,
+    /// The identity provider whose OIDC tokens are accepted (production).
+    pub oidc: Option<OidcSettings>,
+    /// Rate limits per client IP and per principal.
+    pub rate_limits: RateLimits,
+    /// Where the rate-limit counters live: Redis in production (shared by every replica),
+    /// in-process in standalone.
+    pub limiter_store: Arc<dyn Cache>,
     /// The merged OpenAPI document served at `/openapi.json`.
     pub openapi: utoipa::openapi::OpenApi,
 }
@@ -60,6 +71,8 @@ impl std::fmt::Debug for GatewaySettings {
             .field("upstream_timeout", &self.upstream_timeout)
             .field("internal_key", &self.internal_key)
             .field("dev_issuer", &self.dev_issuer)
+            .field("oidc", &self.oidc)
+            .field("rate_limits", &self.rate_limits)
             .field("openapi", &self.openapi.info.title)
             .finish()
     }

@@ -12,6 +12,9 @@ use tokio_util::sync::CancellationToken;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
+    auth::Authenticator,
+    limits::Limiter,
+    oidc::OidcVerifier,
     proxy::{self, ProxyState},
     readiness::UpstreamProbe,
     routes::Upstream,
@@ -55,7 +58,11 @@ impl Application {
         let state = web::Data::new(ProxyState {
             upstreams: settings.upstreams,
             internal_key: settings.internal_key,
-            dev_issuer: settings.dev_issuer,
+            limiter: Limiter::new(settings.rate_limits, settings.limiter_store),
+            authenticator: Authenticator {
+                dev_issuer: settings.dev_issuer,
+                oidc: settings.oidc.map(OidcVerifier::new),
+            },
             upstream_timeout,
         });
 

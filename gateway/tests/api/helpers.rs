@@ -13,7 +13,11 @@ use std::{
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use futures::StreamExt;
-use govhall_gateway::{Application, GatewaySettings, Upstreams, dev_issuer::DevIssuer};
+use govhall_gateway::{
+    Application, GatewaySettings, Upstreams,
+    dev_issuer::DevIssuer,
+    limits::{Quota, RateLimits},
+};
 use govhall_web::{InternalKey, Principal, PrincipalKind, Role};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
@@ -153,6 +157,12 @@ pub struct Options {
     pub with_dev_issuer: bool,
     /// Point the joint upstream at a closed port.
     pub joint_unreachable: bool,
+    /// Accept the tokens of this identity provider.
+    pub oidc: Option<govhall_gateway::oidc::OidcSettings>,
+    /// Rate limits (off unless a test sets them).
+    pub rate_limits: RateLimits,
+    /// Where the counters live (in process unless a test gives Redis).
+    pub limiter_store: Option<Arc<dyn govhall_cache::Cache>>,
 }
 
 impl Default for Options {
@@ -161,6 +171,13 @@ impl Default for Options {
             upstream_timeout: Duration::from_secs(5),
             with_dev_issuer: true,
             joint_unreachable: false,
+            oidc: None,
+            rate_limits: RateLimits {
+                per_ip: Quota::per_minute(0),
+                per_principal: Quota::per_minute(0),
+                ..RateLimits::default()
+            },
+            limiter_store: None,
         }
     }
 }
@@ -227,6 +244,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         upstream_timeout: options.upstream_timeout,
         internal_key: internal_key.clone(),
         dev_issuer: options.with_dev_issuer.then(|| dev_issuer.clone()),
+        oidc: options.oidc.clone(),
+        rate_limits: options.rate_limits.clone(),
+        limiter_store: options
+            .limiter_store
+            .clone()
+            .unwrap_or_else(|| Arc::new(govhall_cache::MemoryCache::new())),
         openapi: test_openapi(),
     };
     let app = Application::build(settings).await.unwrap();

@@ -3,5 +3,8 @@
 
 mod auth;
 mod helpers;
+mod limits;
 mod local_routes;
+mod matrix;
+mod oidc;
 mod proxying;

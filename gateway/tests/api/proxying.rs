@@ -16,7 +16,7 @@ async fn a_request_is_forwarded_with_its_method_path_query_and_body() {
     let token = app.token_for(&citizen());
     let response = app
         .client
-        .put(app.url("/api/v1/cases/C-2026-001/materials?kind=license&page=2"))
+        .put(app.url("/api/v1/drafts/D-2026-001?kind=license&page=2"))
         .bearer_auth(&token)
         .content_type("application/json")
         .send_body(r#"{"name":"营业执照"}"#)
@@ -24,7 +24,7 @@ async fn a_request_is_forwarded_with_its_method_path_query_and_body() {
         .unwrap();
     let echo = echo_of(response).await;
     assert_eq!(echo.method, "PUT");
-    assert_eq!(echo.path, "/api/v1/cases/C-2026-001/materials");
+    assert_eq!(echo.path, "/api/v1/drafts/D-2026-001");
     assert_eq!(echo.query, "kind=license&page=2");
     assert_eq!(echo.body_len, r#"{"name":"营业执照"}"#.len());
     assert_eq!(
@@ -159,7 +159,7 @@ async fn the_forwarded_traceparent_continues_the_callers_trace_in_a_gateway_span
     let app = spawn_app().await;
     let incoming = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
     let response = app
-        .get("/api/v1/calendar/2026")
+        .get("/api/v1/calendar/years")
         .insert_header(("traceparent", incoming.as_str()))
         .send()
         .await
@@ -174,7 +174,7 @@ async fn the_forwarded_traceparent_continues_the_callers_trace_in_a_gateway_span
         "the upstream's parent is the gateway's span"
     );
 
-    let echo = echo_of(app.get("/api/v1/calendar/2026").send().await.unwrap()).await;
+    let echo = echo_of(app.get("/api/v1/calendar/years").send().await.unwrap()).await;
     assert!(
         echo.header("traceparent").unwrap().starts_with("00-"),
         "a new trace starts at the gateway"
