@@ -279,6 +279,7 @@ async fn serve(
             internal_key: key,
             dev_issuer,
             oidc: settings.oidc()?,
+            cors_origins: settings.cors_origins()?,
             rate_limits: settings.rate_limits()?,
             limiter_store: Arc::new(redis_cache(&settings)?),
             openapi: openapi::merged(),

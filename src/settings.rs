@@ -38,6 +38,9 @@ pub struct Settings {
     pub oidc: OidcConfig,
     /// The gateway's rate limits.
     pub rate_limit: RateLimitConfig,
+    /// Cross-origin browser clients.
+    #[serde(default)]
+    pub cors: CorsConfig,
     /// Where intake keeps uploaded materials.
     #[serde(default)]
     pub materials: MaterialsSettings,
@@ -132,6 +135,13 @@ pub struct OidcConfig {
     pub jwks_url: Option<String>,
     /// Accepted algorithms, comma-separated (default `RS256,PS256,ES256`; HMAC is refused).
     pub algorithms: Option<String>,
+}
+
+/// Cross-origin browser clients of the gateway.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct CorsConfig {
+    /// Allowed origins, comma-separated (`https://hall.example.gov.cn`); none by default.
+    pub origins: Option<String>,
 }
 
 /// The gateway's rate limits (0 turns one off).
@@ -276,6 +286,27 @@ impl Settings {
             }
         }
         Ok(Some(oidc))
+    }
+
+    /// The origins allowed to call the gateway cross-origin.
+    pub fn cors_origins(&self) -> anyhow::Result<Vec<String>> {
+        self.cors
+            .origins
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let url: url::Url = origin
+                    .parse()
+                    .with_context(|| format!("GOVHALL_CORS__ORIGINS: `{origin}` is not an origin"))?;
+                if url.origin().ascii_serialization() != origin {
+                    bail!("GOVHALL_CORS__ORIGINS: `{origin}` is not an origin (scheme://host[:port], no path)");
+                }
+                Ok(origin.to_owned())
+            })
+            .collect()
     }
 
     /// The gateway's rate limits, or a setting error naming the key.

@@ -69,6 +69,7 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
         internal_key: key,
         dev_issuer,
         oidc: settings.oidc()?,
+        cors_origins: settings.cors_origins()?,
         rate_limits: settings.rate_limits()?,
         limiter_store,
         openapi: openapi::merged(),

@@ -137,6 +137,11 @@ const LEADER: Audience = Audience::of(&[Leader]);
 const OVERSIGHT: Audience = Audience::of(&[Leader, Supervisor]);
 const ADMIN: Audience = Audience::of(&[Admin]);
 
+/// Largest request body of an ordinary operation (JSON), 2 MiB.
+pub const DEFAULT_BODY_LIMIT: u64 = 2 * 1024 * 1024;
+/// Largest upload: a 20 MiB material file plus its multipart framing.
+pub const UPLOAD_BODY_LIMIT: u64 = 21 * 1024 * 1024;
+
 /// One operation and who may call it.
 #[derive(Debug)]
 pub struct AccessRule {
@@ -146,6 +151,8 @@ pub struct AccessRule {
     pub path: &'static str,
     /// Who may call it.
     pub audience: Audience,
+    /// Largest request body the gateway forwards, in bytes.
+    pub body_limit: u64,
 }
 
 const fn rule(method: &'static str, path: &'static str, audience: Audience) -> AccessRule {
@@ -153,6 +160,14 @@ const fn rule(method: &'static str, path: &'static str, audience: Audience) -> A
         method,
         path,
         audience,
+        body_limit: DEFAULT_BODY_LIMIT,
+    }
+}
+
+const fn upload(method: &'static str, path: &'static str, audience: Audience) -> AccessRule {
+    AccessRule {
+        body_limit: UPLOAD_BODY_LIMIT,
+        ..rule(method, path, audience)
     }
 }
 
@@ -206,7 +221,7 @@ pub const ACCESS: &[AccessRule] = &[
     ),
     rule("POST", "/api/v1/cases/{id}/rating", APPLICANTS),
     rule("GET", "/api/v1/uploads/{id}", SIGNED_IN),
-    rule("POST", "/api/v1/uploads/{id}", APPLICANTS_OR_CLERK),
+    upload("POST", "/api/v1/uploads/{id}", APPLICANTS_OR_CLERK),
     rule("GET", "/api/v1/materials/{id}", SIGNED_IN),
     // The window (一窗受理).
     rule("GET", "/api/v1/queue", CLERK),
@@ -261,8 +276,8 @@ pub const ACCESS: &[AccessRule] = &[
 /// What the matrix says about one request.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Verdict {
-    /// Go ahead.
-    Allowed,
+    /// Go ahead, with a body of at most this many bytes.
+    Allowed(u64),
     /// No operation has this path.
     NoSuchPath,
     /// The path exists, with these methods only.
@@ -347,7 +362,7 @@ pub(crate) fn check(method: &Method, path: &str, caller: Option<&Caller>) -> Ver
     };
     let audience = row.audience;
     if audience.contains(Anonymous) {
-        return Verdict::Allowed;
+        return Verdict::Allowed(row.body_limit);
     }
     let Some(caller) = caller else {
         return Verdict::LoginRequired;
@@ -375,7 +390,7 @@ pub(crate) fn check(method: &Method, path: &str, caller: Option<&Caller>) -> Ver
             return Verdict::MissingScope(scope);
         }
     }
-    Verdict::Allowed
+    Verdict::Allowed(row.body_limit)
 }
 
 /// The callers of an audience, named as in the OpenAPI document.
@@ -470,7 +485,7 @@ mod tests {
         let path = "/api/v1/cases/1/acceptance";
         assert_eq!(
             check(&Method::POST, path, Some(&staff(vec![Role::WindowClerk]))),
-            Verdict::Allowed
+            Verdict::Allowed(DEFAULT_BODY_LIMIT)
         );
         assert!(matches!(
             check(&Method::POST, path, Some(&staff(vec![Role::Reviewer]))),
@@ -492,7 +507,7 @@ mod tests {
         ));
         assert_eq!(
             check(&Method::GET, "/api/v1/cases/1", Some(&citizen)),
-            Verdict::Allowed
+            Verdict::Allowed(DEFAULT_BODY_LIMIT)
         );
     }
 
@@ -509,11 +524,11 @@ mod tests {
         );
         assert_eq!(
             check(&Method::POST, "/api/v1/cases", Some(&write)),
-            Verdict::Allowed
+            Verdict::Allowed(DEFAULT_BODY_LIMIT)
         );
         assert_eq!(
             check(&Method::GET, "/api/v1/cases/7", Some(&write)),
-            Verdict::Allowed
+            Verdict::Allowed(DEFAULT_BODY_LIMIT)
         );
         assert_eq!(
             check(&Method::POST, "/api/v1/uploads/7", Some(&write)),
@@ -522,7 +537,7 @@ mod tests {
         // Public operations need no scope.
         assert_eq!(
             check(&Method::GET, "/api/v1/matters", Some(&none)),
-            Verdict::Allowed
+            Verdict::Allowed(DEFAULT_BODY_LIMIT)
         );
     }
 }

@@ -36,6 +36,9 @@ pub(crate) enum GatewayError {
     /// The client or principal has used up its rate limit; retry after the duration.
     #[error("rate limited")]
     RateLimited(std::time::Duration),
+    /// The request body is larger than the operation accepts (the limit in bytes).
+    #[error("request body larger than {0} bytes")]
+    BodyTooLarge(u64),
     /// The caller's request body broke off while it was forwarded.
     #[error("request body could not be read")]
     RequestBody,
@@ -90,6 +93,15 @@ impl GatewayError {
                 "too many requests; retry after {} s",
                 retry_after_secs(*wait)
             )),
+            GatewayError::BodyTooLarge(limit) => Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "请求内容过大",
+            )
+            .with_detail(format!(
+                "this operation accepts at most {} MiB",
+                limit.div_ceil(1024 * 1024)
+            )),
             GatewayError::RequestBody => {
                 Problem::bad_request("request_body_error", "the request body could not be read")
             }
@@ -119,6 +131,7 @@ impl GatewayError {
             | GatewayError::Forbidden(_)
             | GatewayError::RouteNotFound
             | GatewayError::RateLimited(_)
+            | GatewayError::BodyTooLarge(_)
             | GatewayError::BadPath
             | GatewayError::RequestBody
             | GatewayError::UpstreamUnavailable(_)
@@ -141,6 +154,7 @@ impl ResponseError for GatewayError {
             | GatewayError::InvalidToken(_)
             | GatewayError::NoIdentityProvider => StatusCode::UNAUTHORIZED,
             GatewayError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            GatewayError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             GatewayError::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
             GatewayError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             GatewayError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,6 +1,13 @@
 //! The streaming reverse proxy: every request that no local route serves ends up here.
 
-use std::{io, time::Duration};
+use std::{
+    io,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -81,8 +88,8 @@ pub(crate) async fn forward(
     {
         return Err(GatewayError::RateLimited(wait));
     }
-    match access::check(req.method(), req.path(), caller.as_ref()) {
-        Verdict::Allowed => {}
+    let body_limit = match access::check(req.method(), req.path(), caller.as_ref()) {
+        Verdict::Allowed(limit) => limit,
         Verdict::NoSuchPath => return Err(GatewayError::RouteNotFound),
         Verdict::MethodNotAllowed(allowed) => return Err(GatewayError::MethodNotAllowed(allowed)),
         Verdict::LoginRequired => return Err(GatewayError::LoginRequired),
@@ -90,6 +97,10 @@ pub(crate) async fn forward(
             return Err(GatewayError::Forbidden(access::describe(audience)));
         }
         Verdict::MissingScope(scope) => return Err(GatewayError::InsufficientScope(scope)),
+    };
+    let declared = content_length(req.headers());
+    if declared.is_some_and(|len| len > body_limit) {
+        return Err(GatewayError::BodyTooLarge(body_limit));
     }
     let principal = caller.map(|c| c.principal);
 
@@ -110,12 +121,20 @@ pub(crate) async fn forward(
         );
     }
 
-    let sent = match content_length(req.headers()) {
+    let overflowed = Arc::new(AtomicBool::new(false));
+    let payload = capped(payload, body_limit, overflowed.clone());
+    let sent = match declared {
         // A declared length is kept, so upstream limits can refuse large bodies up front.
         Some(len) => forwarded.send_body(SizedStream::new(len, payload)).await,
         None => forwarded.send_stream(payload).await,
     };
-    let response = sent.map_err(|e| send_error(e, upstream))?;
+    let response = sent.map_err(|e| {
+        if overflowed.load(Ordering::SeqCst) {
+            GatewayError::BodyTooLarge(body_limit)
+        } else {
+            send_error(e, upstream)
+        }
+    })?;
     tracing::debug!(
         http.upstream_status = response.status().as_u16(),
         "upstream answered"
@@ -130,6 +149,28 @@ pub(crate) async fn forward(
         builder.no_chunking(len);
     }
     Ok(builder.streaming(idle_timeout(response, state.upstream_timeout, upstream)))
+}
+
+/// Passes the body on until more than `limit` bytes have come, then breaks it off and
+/// raises `overflowed` (a chunked body declares no length to check up front).
+fn capped<S>(
+    body: S,
+    limit: u64,
+    overflowed: Arc<AtomicBool>,
+) -> impl Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+{
+    let mut seen: u64 = 0;
+    body.map(move |chunk| {
+        let chunk = chunk?;
+        seen = seen.saturating_add(chunk.len() as u64);
+        if seen > limit {
+            overflowed.store(true, Ordering::SeqCst);
+            return Err(PayloadError::Overflow);
+        }
+        Ok(chunk)
+    })
 }
 
 fn upstream_url(base: &Url, uri: &Uri) -> String {

@@ -53,6 +53,9 @@ pub struct GatewaySettings {
     pub dev_issuer: Option<DevIssuer>,
     /// The identity provider whose OIDC tokens are accepted (production).
     pub oidc: Option<OidcSettings>,
+    /// Origins of browser clients allowed to call the API cross-origin
+    /// (`https://hall.example.gov.cn`); none: same-origin only.
+    pub cors_origins: Vec<String>,
     /// Rate limits per client IP and per principal.
     pub rate_limits: RateLimits,
     /// Where the rate-limit counters live: Redis in production (shared by every replica),
@@ -72,6 +75,7 @@ impl std::fmt::Debug for GatewaySettings {
             .field("internal_key", &self.internal_key)
             .field("dev_issuer", &self.dev_issuer)
             .field("oidc", &self.oidc)
+            .field("cors_origins", &self.cors_origins)
             .field("rate_limits", &self.rate_limits)
             .field("openapi", &self.openapi.info.title)
             .finish()

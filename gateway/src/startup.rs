@@ -2,7 +2,13 @@
 
 use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use actix_web::{App, HttpServer, dev::Server, middleware::from_fn, web};
+use actix_cors::Cors;
+use actix_web::{
+    App, HttpServer,
+    dev::Server,
+    middleware::{Condition, from_fn},
+    web,
+};
 use anyhow::Context;
 use govhall_web::{
     health::{self, Probe, Readiness},
@@ -20,6 +26,45 @@ use crate::{
     routes::Upstream,
     settings::GatewaySettings,
 };
+
+/// Request headers a browser client may send cross-origin.
+const CORS_REQUEST_HEADERS: [&str; 9] = [
+    "authorization",
+    "content-type",
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+    "x-query-password",
+    "x-request-id",
+    "traceparent",
+    "x-api-key",
+];
+/// Response headers a browser client may read cross-origin.
+const CORS_EXPOSED_HEADERS: [&str; 7] = [
+    "etag",
+    "location",
+    "retry-after",
+    "x-request-id",
+    "x-case-state",
+    "x-content-sha256",
+    "www-authenticate",
+];
+
+/// CORS for the configured origins. A request from any other origin is served without
+/// CORS headers (the browser then withholds the answer) rather than refused, so
+/// same-origin and non-browser callers are unaffected.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+        .allowed_headers(CORS_REQUEST_HEADERS)
+        .expose_headers(CORS_EXPOSED_HEADERS)
+        .block_on_origin_mismatch(false)
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
 
 /// How long in-flight requests may take to finish after a stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -54,6 +99,7 @@ impl Application {
                 .collect(),
         );
         let upstream_timeout = settings.upstream_timeout;
+        let cors_origins = settings.cors_origins;
         let openapi = settings.openapi;
         let state = web::Data::new(ProxyState {
             upstreams: settings.upstreams,
@@ -76,6 +122,10 @@ impl Application {
                 .finish();
             let readiness = readiness.clone();
             App::new()
+                .wrap(Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins),
+                ))
                 .wrap(from_fn(govhall_web::request_id::middleware))
                 .app_data(state.clone())
                 .app_data(web::Data::new(client))

@@ -159,6 +159,8 @@ pub struct Options {
     pub joint_unreachable: bool,
     /// Accept the tokens of this identity provider.
     pub oidc: Option<govhall_gateway::oidc::OidcSettings>,
+    /// Origins allowed cross-origin.
+    pub cors_origins: Vec<String>,
     /// Rate limits (off unless a test sets them).
     pub rate_limits: RateLimits,
     /// Where the counters live (in process unless a test gives Redis).
@@ -178,6 +180,7 @@ impl Default for Options {
                 ..RateLimits::default()
             },
             limiter_store: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -245,6 +248,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         internal_key: internal_key.clone(),
         dev_issuer: options.with_dev_issuer.then(|| dev_issuer.clone()),
         oidc: options.oidc.clone(),
+        cors_origins: options.cors_origins.clone(),
         rate_limits: options.rate_limits.clone(),
         limiter_store: options
             .limiter_store

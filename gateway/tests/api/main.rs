@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod edges;
 mod helpers;
 mod limits;
 mod local_routes;

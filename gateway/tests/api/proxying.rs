@@ -47,13 +47,13 @@ async fn a_request_is_forwarded_with_its_method_path_query_and_body() {
 }
 
 #[actix_web::test]
-async fn a_three_mebibyte_body_streams_through_to_the_upstream() {
+async fn a_three_mebibyte_upload_streams_through_to_the_upstream() {
     let app = spawn_app().await;
     let token = app.token_for(&citizen());
     let chunks =
         stream::iter((0..48).map(|_| Ok::<_, std::io::Error>(Bytes::from(vec![7u8; 64 * 1024]))));
     let response = app
-        .post("/api/v1/cases")
+        .post("/api/v1/uploads/d-1?code=M1")
         .bearer_auth(&token)
         .send_stream(chunks)
         .await
