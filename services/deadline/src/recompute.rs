@@ -16,12 +16,9 @@ use uuid::Uuid;
 
 use crate::{
     calendars::CalendarCell,
+    domain::division::prefix,
     ops::{self, Actor, OpError},
-    store::{
-        calendar_years::NATIONAL,
-        clocks::{self, division_prefix},
-        recomputes,
-    },
+    store::{calendar_years::NATIONAL, clocks, recomputes},
 };
 
 /// Clocks per transaction.
@@ -79,8 +76,7 @@ pub async fn run(
         };
         let mut batch = clocks::Entity::find().filter(clocks::Column::State.eq("running"));
         if job.scope != NATIONAL {
-            batch =
-                batch.filter(clocks::Column::DivisionCode.starts_with(division_prefix(&job.scope)));
+            batch = batch.filter(clocks::Column::DivisionCode.starts_with(prefix(&job.scope)));
         }
         if let Some(after) = job.after_id {
             batch = batch.filter(clocks::Column::Id.gt(after));

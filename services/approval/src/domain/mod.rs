@@ -1,4 +1,5 @@
 //! Pure review rules.
 
+pub mod division;
 pub mod join;
 pub mod reply;

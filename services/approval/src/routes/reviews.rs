@@ -26,6 +26,7 @@ use super::tasks::TaskOut;
 use crate::{
     SERVICE,
     decide::{DecideError, conclude_if_met},
+    domain::division::covers,
     startup::AppState,
     store::{log, reviews, tasks},
 };
@@ -70,7 +71,13 @@ fn internal(e: impl std::fmt::Display) -> Problem {
     Problem::internal()
 }
 
-/// The review, if the caller is staff of one of its departments (or a supervisor of its division).
+/// Is `principal` staff of the review's own division?
+fn of_its_division(principal: &Principal, review: &reviews::Model) -> bool {
+    principal.division.as_deref() == Some(review.division_code.as_str())
+}
+
+/// The review, if the caller is staff of one of its departments at its division, or a
+/// supervisor of its division or one above it (who may read it, not change it). Else 404.
 async fn visible(
     state: &AppState,
     principal: &Principal,
@@ -84,28 +91,35 @@ async fn visible(
     let all = tasks::of_review(&state.db, review.id)
         .await
         .map_err(internal)?;
-    let of_department = principal
-        .department
-        .as_deref()
-        .is_some_and(|d| all.iter().any(|t| t.department_code == d));
+    // A department code alone is not enough: staff of another division may claim the same.
+    let of_department = of_its_division(principal, &review)
+        && principal
+            .department
+            .as_deref()
+            .is_some_and(|d| all.iter().any(|t| t.department_code == d));
     let supervisor = principal.has_role(Role::Supervisor)
         && principal
             .division
             .as_deref()
-            .is_some_and(|d| review.division_code.starts_with(d.trim_end_matches('0')));
+            .is_some_and(|d| covers(d, &review.division_code));
     if principal.kind != PrincipalKind::Staff || !(of_department || supervisor) {
         return Err(Problem::not_found("review"));
     }
     Ok((review, all))
 }
 
-/// Staff of the lead department may change the review's make-up.
-fn lead_staff(principal: &Principal, all: &[tasks::Model]) -> Result<(), Problem> {
+/// Staff of the lead department, at the review's division, may change the review's make-up.
+fn lead_staff(
+    principal: &Principal,
+    review: &reviews::Model,
+    all: &[tasks::Model],
+) -> Result<(), Problem> {
     let lead = all
         .iter()
         .find(|t| t.lead)
         .map(|t| t.department_code.as_str());
     if lead.is_some()
+        && of_its_division(principal, review)
         && principal.department.as_deref() == lead
         && (principal.has_role(Role::Reviewer) || principal.has_role(Role::Leader))
     {
@@ -225,7 +239,7 @@ pub async fn add_department(
         }]));
     }
     let (review, all) = visible(&state, &principal, *id).await?;
-    lead_staff(&principal, &all)?;
+    lead_staff(&principal, &review, &all)?;
     if review.state != "open" {
         return Err(Problem::conflict("review_closed", "审查已结束"));
     }
@@ -329,7 +343,7 @@ pub async fn remove_department(
     let (id, code) = path.into_inner();
     reason_required(&body.reason)?;
     let (review, all) = visible(&state, &principal, id).await?;
-    lead_staff(&principal, &all)?;
+    lead_staff(&principal, &review, &all)?;
     if review.state != "open" {
         return Err(Problem::conflict("review_closed", "审查已结束"));
     }
@@ -412,7 +426,7 @@ pub async fn resume_review(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let (review, all) = visible(&state, &principal, *id).await?;
-    lead_staff(&principal, &all)?;
+    lead_staff(&principal, &review, &all)?;
     let now = Utc::now().fixed_offset();
     let txn = govhall_bus::begin_write(&state.db)
         .await
@@ -474,7 +488,7 @@ pub async fn return_to_window(
 ) -> Result<HttpResponse, Problem> {
     reason_required(&body.reason)?;
     let (review, all) = visible(&state, &principal, *id).await?;
-    lead_staff(&principal, &all)?;
+    lead_staff(&principal, &review, &all)?;
     let now = Utc::now().fixed_offset();
     let txn = govhall_bus::begin_write(&state.db)
         .await

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod helpers;
+mod isolation;
 mod reviews;
 
 /// Runs each listed scenario on both backends.
@@ -33,5 +34,10 @@ mod scenarios {
         supplement_requests_of_two_departments_go_out_as_one_and_only_the_askers_review_again,
         a_level_of_a_chain_reviews_the_case_after_the_accepting_level,
         the_lead_returns_the_case_to_the_window_and_a_resubmission_opens_a_new_review,
+    );
+
+    on_both_backends!(isolation:
+        staff_of_another_division_with_the_same_department_code_neither_see_nor_act,
+        a_task_held_by_one_reviewer_is_not_sent_back_or_suspended_for_a_supplement_by_another,
     );
 }

@@ -51,7 +51,7 @@ fn accepted(case_id: Uuid, plan: HandlingPlan) -> CaseAccepted {
     }
 }
 
-async fn open(app: &TestApp, rule: JoinRule, departments: &[(&str, bool)]) -> Uuid {
+pub async fn open(app: &TestApp, rule: JoinRule, departments: &[(&str, bool)]) -> Uuid {
     let case_id = Uuid::now_v7();
     app.publish(
         &accepted(case_id, plan(rule, departments)),

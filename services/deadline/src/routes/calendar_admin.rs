@@ -1,6 +1,12 @@
 //! Calendars as data: list the loaded years (public), load or replace a year, change one
 //! day (administrators). A change is versioned and audited, and moves the due time of every
 //! running clock it affects, each with a `deadline.clock.due_changed` event.
+//!
+//! Who changes what: the national calendar (`000000`, the State Council's holidays) counts
+//! for every clock in the country, so only national administrators (division `000000`)
+//! change it. A division's overlay counts for that division and those below it; its own
+//! administrators and those of a division above it change it (Jiangsu's for Nanjing's, not
+//! Suzhou's for Nanjing's).
 
 use std::sync::Arc;
 
@@ -15,6 +21,7 @@ use validator::Validate;
 
 use crate::{
     calendars::CalendarCell,
+    domain::division::covers,
     ops::Actor,
     startup::AppState,
     store::calendar_years::{self, NATIONAL},
@@ -119,6 +126,9 @@ pub enum CalendarAdminError {
     /// Not an administrator.
     #[error("administrators only")]
     Forbidden,
+    /// An administrator, but not of the calendar's division or one above it.
+    #[error("the calendar of another division")]
+    OutsideDivision,
     /// Bad data.
     #[error("{0}")]
     Invalid(Problem),
@@ -139,7 +149,7 @@ impl From<sea_orm::DbErr> for CalendarAdminError {
 impl ResponseError for CalendarAdminError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::OutsideDivision => StatusCode::FORBIDDEN,
             Self::Invalid(p) => p.status_code(),
             Self::VersionConflict => StatusCode::CONFLICT,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -148,6 +158,9 @@ impl ResponseError for CalendarAdminError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Forbidden => Problem::forbidden("calendars are changed by administrators"),
+            Self::OutsideDivision => Problem::forbidden(
+                "administrators change the calendar of their division and those below it; the national calendar only national administrators",
+            ),
             Self::Invalid(p) => p.clone(),
             Self::VersionConflict => Problem::conflict(
                 "version_conflict",
@@ -170,12 +183,30 @@ fn invalid(field: &str, message: String) -> CalendarAdminError {
     }]))
 }
 
-fn scope_of(division: Option<&String>) -> Result<String, CalendarAdminError> {
+/// The calendar a change is for (`000000` unless a division is named), once `principal` is
+/// known to be an administrator who may change it (see the module documentation).
+fn scope_of(
+    principal: &Principal,
+    division: Option<&String>,
+) -> Result<String, CalendarAdminError> {
+    principal
+        .require(Role::Admin)
+        .map_err(|_| CalendarAdminError::Forbidden)?;
     let scope = division.cloned().unwrap_or_else(|| NATIONAL.to_owned());
-    if scope.len() == 6 && scope.bytes().all(|b| b.is_ascii_digit()) {
+    if !(scope.len() == 6 && scope.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(invalid("division", "须为六位行政区划代码".into()));
+    }
+    // `covers` reads `000000` as the whole country, so only a national administrator covers
+    // the national calendar; spelled out for the reader.
+    let allowed = match principal.division.as_deref() {
+        Some(own) if scope == NATIONAL => own == NATIONAL,
+        Some(own) => covers(own, &scope),
+        None => false,
+    };
+    if allowed {
         Ok(scope)
     } else {
-        Err(invalid("division", "须为六位行政区划代码".into()))
+        Err(CalendarAdminError::OutsideDivision)
     }
 }
 
@@ -208,12 +239,16 @@ pub async fn list_calendar_years(
 }
 
 /// Loads or replaces a year of the national calendar or of a division's overlay.
+///
+/// The national calendar (`division` absent or `000000`) is changed by national
+/// administrators only (their division is `000000`); a division's overlay by administrators of
+/// that division or of one above it.
 #[utoipa::path(put, path = "/api/v1/calendar/years/{year}", tag = "calendar", operation_id = "put_calendar_year",
     params(("year" = i32, Path, description = "The year")),
     request_body = CalendarYearIn,
     responses(
         (status = 200, description = "Stored; running clocks moved", body = CalendarChangeOut),
-        (status = 403, description = "Administrators only", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of the calendar's division or one above it (the national calendar: national administrators only)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Changed concurrently", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Inconsistent data", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -226,11 +261,8 @@ pub async fn put_calendar_year(
     year: web::Path<i32>,
     body: ValidatedJson<CalendarYearIn>,
 ) -> Result<HttpResponse, CalendarAdminError> {
-    principal
-        .require(Role::Admin)
-        .map_err(|_| CalendarAdminError::Forbidden)?;
     let input = body.into_inner();
-    let scope = scope_of(input.division.as_ref())?;
+    let scope = scope_of(&principal, input.division.as_ref())?;
     let data = YearCalendar {
         year: *year,
         source: input.source,
@@ -258,11 +290,15 @@ pub async fn put_calendar_year(
 }
 
 /// Changes one day: a holiday, a make-up workday, or back to normal.
+///
+/// Who may change which calendar is as for a whole year: the national one national
+/// administrators (division `000000`) only, a division's overlay administrators of that
+/// division or one above it.
 #[utoipa::path(post, path = "/api/v1/calendar/days", tag = "calendar", operation_id = "change_calendar_day",
     request_body = CalendarDayIn,
     responses(
         (status = 200, description = "Stored; running clocks moved", body = CalendarChangeOut),
-        (status = 403, description = "Administrators only", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an administrator of the calendar's division or one above it (the national calendar: national administrators only)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Changed concurrently", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -274,11 +310,8 @@ pub async fn change_calendar_day(
     ctx: RequestContext,
     body: ValidatedJson<CalendarDayIn>,
 ) -> Result<HttpResponse, CalendarAdminError> {
-    principal
-        .require(Role::Admin)
-        .map_err(|_| CalendarAdminError::Forbidden)?;
     let input = body.into_inner();
-    let scope = scope_of(input.division.as_ref())?;
+    let scope = scope_of(&principal, input.division.as_ref())?;
     use chrono::Datelike;
     let year = input.date.year();
     let stored = calendar_years::find(&state.db, &scope, year).await?;

@@ -13,8 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::clocks::ClockOut;
 use crate::{
     calendars::CalendarCell,
+    domain::division::{covers, prefix},
     startup::AppState,
-    store::clocks::{self, Column, Entity, calendar_of, division_prefix},
+    store::clocks::{self, Column, Entity, calendar_of},
 };
 
 /// Where a clock stands.
@@ -120,6 +121,14 @@ pub struct SupervisionSummaryOut {
     pub completed: CompletedFigures,
 }
 
+/// The clocks a supervision query covers.
+struct Scope {
+    /// The division asked about.
+    division: String,
+    /// With the divisions below it (supervisors), or that division alone (leaders).
+    below: bool,
+}
+
 fn status_of(c: &clocks::Model) -> Status {
     match (c.state.as_str(), c.ladder_step) {
         ("paused", _) => Status::Paused,
@@ -130,9 +139,9 @@ fn status_of(c: &clocks::Model) -> Status {
     }
 }
 
-/// The division the caller may look at: `requested` when it is theirs or (supervisors)
-/// below theirs.
-fn scope(principal: &Principal, requested: Option<&String>) -> Result<String, Problem> {
+/// What the caller may look at: the division `requested` when it is theirs or (supervisors)
+/// below theirs, and whether the divisions below it are included (supervisors only).
+fn scope(principal: &Principal, requested: Option<&String>) -> Result<Scope, Problem> {
     let own = match (&principal.kind, &principal.division) {
         (PrincipalKind::Staff, Some(d))
             if principal.has_role(Role::Supervisor) || principal.has_role(Role::Leader) =>
@@ -142,8 +151,8 @@ fn scope(principal: &Principal, requested: Option<&String>) -> Result<String, Pr
         _ => return Err(Problem::forbidden("supervisors and leaders only")),
     };
     let wanted = requested.cloned().unwrap_or_else(|| own.clone());
-    let allowed = wanted == own
-        || (principal.has_role(Role::Supervisor) && wanted.starts_with(division_prefix(&own)));
+    let supervisor = principal.has_role(Role::Supervisor);
+    let allowed = wanted == own || (supervisor && covers(&own, &wanted));
     if wanted.len() != 6 || !wanted.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Problem::validation(vec![FieldError {
             field: "division".into(),
@@ -152,14 +161,21 @@ fn scope(principal: &Principal, requested: Option<&String>) -> Result<String, Pr
         }]));
     }
     if allowed {
-        Ok(wanted)
+        Ok(Scope {
+            division: wanted,
+            below: supervisor,
+        })
     } else {
         Err(Problem::forbidden("outside the caller's division"))
     }
 }
 
-fn filtered(query: &SupervisionQuery, division: &str) -> sea_orm::Select<Entity> {
-    let mut q = Entity::find().filter(Column::DivisionCode.starts_with(division_prefix(division)));
+fn filtered(query: &SupervisionQuery, scope: &Scope) -> sea_orm::Select<Entity> {
+    let mut q = if scope.below {
+        Entity::find().filter(Column::DivisionCode.starts_with(prefix(&scope.division)))
+    } else {
+        Entity::find().filter(Column::DivisionCode.eq(scope.division.as_str()))
+    };
     if let Some(d) = &query.department {
         q = q.filter(Column::DepartmentCode.eq(d.clone()));
     }
@@ -175,6 +191,9 @@ fn internal(e: sea_orm::DbErr) -> Problem {
 }
 
 /// Lists the clocks not yet stopped, by status, soonest due first.
+///
+/// A supervisor sees those of the division and the divisions below it, a leader those of the
+/// division alone.
 #[utoipa::path(get, path = "/api/v1/supervision/clocks", tag = "supervision", operation_id = "list_supervised_clocks",
     params(SupervisionQuery),
     responses(
@@ -186,8 +205,8 @@ pub async fn list_supervised_clocks(
     principal: Principal,
     query: web::Query<SupervisionQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let division = scope(&principal, query.division.as_ref())?;
-    let mut q = filtered(&query, &division).filter(Column::State.is_in(["running", "paused"]));
+    let scope = scope(&principal, query.division.as_ref())?;
+    let mut q = filtered(&query, &scope).filter(Column::State.is_in(["running", "paused"]));
     if let Some(kind) = &query.kind {
         q = q.filter(Column::Kind.eq(kind.clone()));
     }
@@ -224,7 +243,7 @@ pub async fn list_supervised_clocks(
     Ok(HttpResponse::Ok().json(SupervisedClockListOut { items }))
 }
 
-/// The figures of a division (and those below) for a period.
+/// The figures of a division for a period (for a supervisor, with the divisions below it).
 #[utoipa::path(get, path = "/api/v1/supervision/summary", tag = "supervision", operation_id = "supervision_summary",
     params(SupervisionQuery),
     responses(
@@ -239,7 +258,7 @@ pub async fn supervision_summary(
     principal: Principal,
     query: web::Query<SupervisionQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let division = scope(&principal, query.division.as_ref())?;
+    let scope = scope(&principal, query.division.as_ref())?;
     let to = query
         .to
         .unwrap_or_else(|| local_date(now.now().fixed_offset()));
@@ -252,7 +271,7 @@ pub async fn supervision_summary(
         }]));
     }
     let kind = query.kind.clone().unwrap_or_else(|| "processing".into());
-    let open = filtered(&query, &division)
+    let open = filtered(&query, &scope)
         .filter(Column::Kind.eq(kind.clone()))
         .filter(Column::State.is_in(["running", "paused"]))
         .all(&state.db)
@@ -273,7 +292,7 @@ pub async fn supervision_summary(
     // Period bounds as instants: 00:00 of `from` to 24:00 of `to`, Asia/Shanghai.
     let start = end_of(from - Duration::days(1));
     let end = end_of(to);
-    let stopped = filtered(&query, &division)
+    let stopped = filtered(&query, &scope)
         .filter(Column::Kind.eq(kind))
         .filter(Column::State.eq("stopped"))
         .filter(Column::StoppedAt.gte(clocks::utc(start)))
@@ -307,7 +326,7 @@ pub async fn supervision_summary(
         completed.average_committed_working_days = Some(committed as f64 / averaged as f64);
     }
     Ok(HttpResponse::Ok().json(SupervisionSummaryOut {
-        division,
+        division: scope.division,
         from,
         to,
         open: counts,

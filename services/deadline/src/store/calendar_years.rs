@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 /// The scope of the national calendar.
-pub const NATIONAL: &str = "000000";
+pub use crate::domain::division::NATIONAL;
 
 /// One stored year of one scope.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -384,20 +384,6 @@ pub async fn matter_of(db: &impl ConnectionTrait, case_id: Uuid) -> Result<Optio
         .and_then(|c| c.matter_code))
 }
 
-/// The code prefix shared by a division and every division below it (GB/T 2260):
-/// `32` for a province (`320000`), `3201` for a city (`320100`), the code for a county.
-pub fn division_prefix(code: &str) -> &str {
-    if code.len() != 6 {
-        code
-    } else if code.ends_with("0000") {
-        &code[..2]
-    } else if code.ends_with("00") {
-        &code[..4]
-    } else {
-        code
-    }
-}
-
 /// The clocks of a case in one of `states`.
 pub async fn of_case_in(
     db: &impl ConnectionTrait,

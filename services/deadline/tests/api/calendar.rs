@@ -9,6 +9,19 @@ use crate::{
     helpers::{Backend, TestApp},
 };
 
+/// An administrator of `division`.
+fn admin_of(app: &TestApp, division: &str) -> String {
+    app.key
+        .sign(&Principal {
+            sub: format!("admin-{division}"),
+            kind: PrincipalKind::Staff,
+            roles: vec![Role::Admin],
+            division: Some(division.into()),
+            department: None,
+        })
+        .unwrap()
+}
+
 pub async fn a_calendar_change_moves_running_clocks_and_is_versioned(backend: Backend) {
     let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
     let case_id = submit(&app, "2026-11-02T09:00:00+08:00").await;
@@ -98,9 +111,12 @@ pub async fn a_calendar_change_moves_running_clocks_and_is_versioned(backend: Ba
     );
     assert!(keys.contains(&("320100".into(), 2026, 1)), "{keys:?}");
 
-    // Contradictory data is refused whole.
+    // Contradictory data is refused whole (the national calendar: by a national administrator).
     let bad = json!({"source": "x", "holidays": [{"from": "2027-02-01", "to": "2027-02-03", "name": "a"}], "workdays": ["2027-02-02"], "reason": "test"});
-    let (status, invalid) = app.put("/api/v1/calendar/years/2027", &admin, &bad).await;
+    let national = admin_of(&app, "000000");
+    let (status, invalid) = app
+        .put("/api/v1/calendar/years/2027", &national, &bad)
+        .await;
     assert_eq!(status, 422, "{invalid}");
     let (_, years) = app.get("/api/v1/calendar/years", &admin).await;
     assert!(
@@ -145,16 +161,7 @@ pub async fn readiness_reports_a_missing_calendar_year_without_failing(backend: 
     );
     // Once 2027 is loaded, nothing is missing.
     let year = json!({"source": "国务院办公厅关于2027年部分节假日安排的通知", "holidays": [{"from": "2027-01-01", "to": "2027-01-01", "name": "元旦"}], "workdays": [], "reason": "通知发布"});
-    let admin_principal = app
-        .key
-        .sign(&Principal {
-            sub: "a".into(),
-            kind: PrincipalKind::Staff,
-            roles: vec![Role::Admin],
-            division: Some("320000".into()),
-            department: None,
-        })
-        .unwrap();
+    let admin_principal = admin_of(&app, "000000");
     let (status, stored) = app
         .put("/api/v1/calendar/years/2027", &admin_principal, &year)
         .await;
@@ -251,4 +258,79 @@ pub async fn a_calendar_change_cut_off_before_its_clocks_moved_is_finished_by_th
         app.expect_events(routing::DEADLINE_CLOCK_DUE_CHANGED, case_id, 1)
             .await;
     }
+}
+
+/// The national calendar counts for every clock in the country: national administrators
+/// alone change it. A division's overlay is changed by its own administrators and those above
+/// it, not by a neighbour's nor by a city whose code merely starts alike (Yangzhou 321000,
+/// Zhenjiang 321100).
+pub async fn administrators_change_the_calendars_of_their_division_and_below_and_the_national_one_only_nationally(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let day = |division: &str| json!({"division": division, "date": "2026-11-05", "kind": "normal", "reason": "核对"});
+    let year = json!({"source": "国务院办公厅关于2027年部分节假日安排的通知", "holidays": [{"from": "2027-01-01", "to": "2027-01-01", "name": "元旦"}], "workdays": [], "reason": "通知发布"});
+    for own in ["320000", "320100", "321000"] {
+        let admin = admin_of(&app, own);
+        let (status, refused) = app.put("/api/v1/calendar/years/2027", &admin, &year).await;
+        assert_eq!(status, 403, "{own} on the national year: {refused}");
+        let (status, _) = app
+            .post(
+                "/api/v1/calendar/days",
+                &admin,
+                &json!({"date": "2026-11-05", "kind": "normal", "reason": "核对"}),
+            )
+            .await;
+        assert_eq!(status, 403, "{own} on a national day");
+    }
+    for (own, overlay) in [
+        ("321000", "321100"),
+        ("320500", "320102"),
+        ("320102", "320100"),
+    ] {
+        let (status, _) = app
+            .post("/api/v1/calendar/days", &admin_of(&app, own), &day(overlay))
+            .await;
+        assert_eq!(status, 403, "{own} on {overlay}'s overlay");
+    }
+    let mut zhenjiang = year.clone();
+    zhenjiang["division"] = json!("321100");
+    let (status, _) = app
+        .put(
+            "/api/v1/calendar/years/2027",
+            &admin_of(&app, "321000"),
+            &zhenjiang,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (_, years) = app
+        .get("/api/v1/calendar/years", &admin_of(&app, "320000"))
+        .await;
+    assert!(
+        !years["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|y| y["year"] == 2027 || y["division"] != "000000"),
+        "nothing stored: {years}"
+    );
+    for (own, overlay) in [
+        ("321100", "321100"),
+        ("320000", "321100"),
+        ("320100", "320102"),
+        ("000000", "320102"),
+    ] {
+        let (status, stored) = app
+            .post("/api/v1/calendar/days", &admin_of(&app, own), &day(overlay))
+            .await;
+        assert_eq!(status, 200, "{own} on {overlay}'s overlay: {stored}");
+    }
+    let (status, stored) = app
+        .put(
+            "/api/v1/calendar/years/2027",
+            &admin_of(&app, "000000"),
+            &year,
+        )
+        .await;
+    assert_eq!(status, 200, "{stored}");
 }

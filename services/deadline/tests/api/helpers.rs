@@ -107,14 +107,25 @@ impl TestApp {
         }
     }
 
-    /// Publishes an event as another service would.
+    /// Publishes an event as another service would, for a case of 320102.
     pub async fn publish<E: Event>(&self, event: &E, case_id: uuid::Uuid, producer: &'static str) {
+        self.publish_in(event, case_id, producer, "320102").await;
+    }
+
+    /// Publishes an event as another service would, for a case of `division`.
+    pub async fn publish_in<E: Event>(
+        &self,
+        event: &E,
+        case_id: uuid::Uuid,
+        producer: &'static str,
+        division: &str,
+    ) {
         let origin = Origin {
             producer,
             correlation_id: case_id,
             causation_id: None,
             traceparent: None,
-            division_code: "320102".into(),
+            division_code: division.into(),
         };
         let envelope = Envelope::wrap(event, origin).unwrap();
         for result in self.bus.publish(&[envelope]).await {

@@ -47,11 +47,13 @@ mod scenarios {
 
     on_both_backends!(supervision:
         a_supervisor_sees_clocks_by_status_and_the_figures_of_a_period,
+        supervision_reaches_the_divisions_below_by_code_shape_and_leaders_see_their_own_only,
     );
 
     on_both_backends!(calendar:
         a_calendar_change_moves_running_clocks_and_is_versioned,
         readiness_reports_a_missing_calendar_year_without_failing,
         a_calendar_change_cut_off_before_its_clocks_moved_is_finished_by_the_follower,
+        administrators_change_the_calendars_of_their_division_and_below_and_the_national_one_only_nationally,
     );
 }

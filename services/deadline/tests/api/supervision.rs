@@ -129,3 +129,99 @@ pub async fn a_supervisor_sees_clocks_by_status_and_the_figures_of_a_period(back
         (422, Some("from"))
     );
 }
+
+/// A case submitted in `division` (its acceptance clock counts there).
+async fn submit_in(app: &TestApp, division: &str) -> uuid::Uuid {
+    let case_id = uuid::Uuid::now_v7();
+    let event = govhall_contracts::events::intake::CaseSubmitted {
+        case_id,
+        case_number: format!("{division}202611020001"),
+        matter_code: "M".into(),
+        division_code: division.into(),
+        channel: "pc".into(),
+        submitted_at: at("2026-11-02T09:00:00+08:00"),
+    };
+    app.publish_in(&event, case_id, "intake", division).await;
+    case_id
+}
+
+/// I-3 and I-7: Yangzhou (321000) is not above Zhenjiang (321100) though both codes start
+/// with `321`; a leader supervises his own division, not those below it; seeing a division
+/// below is no licence to change its clocks.
+pub async fn supervision_reaches_the_divisions_below_by_code_shape_and_leaders_see_their_own_only(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let zhenjiang = submit_in(&app, "321100").await;
+    let xuanwu = submit_in(&app, "320102").await;
+    let zj_clock = app
+        .clocks_seen_by(
+            &staff(&app, &[Role::WindowClerk], "321100"),
+            zhenjiang,
+            "the Zhenjiang acceptance clock",
+            |c| !c.is_empty(),
+        )
+        .await[0]
+        .clone();
+    let zj_id = zj_clock["id"].as_str().unwrap().to_owned();
+    let xw_id = app
+        .clocks_when(xuanwu, "the Xuanwu acceptance clock", |c| !c.is_empty())
+        .await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let yangzhou = staff(&app, &[Role::Supervisor], "321000");
+    let (status, _) = app.get(&format!("/api/v1/clocks/{zj_id}"), &yangzhou).await;
+    assert_eq!(status, 404, "Yangzhou does not see Zhenjiang's clock");
+    let (status, listed) = app.get("/api/v1/supervision/clocks", &yangzhou).await;
+    assert_eq!((status, listed["items"].clone()), (200, json!([])));
+    let (status, _) = app
+        .get("/api/v1/supervision/clocks?division=321100", &yangzhou)
+        .await;
+    assert_eq!(status, 403);
+    let jiangsu = staff(&app, &[Role::Supervisor], "320000");
+    let (status, _) = app.get(&format!("/api/v1/clocks/{zj_id}"), &jiangsu).await;
+    assert_eq!(status, 200, "the province is above Zhenjiang");
+
+    // Nanjing's leader supervises Nanjing (320100) itself; its supervisor also what is below.
+    let leader = staff(&app, &[Role::Leader], "320100");
+    let (status, own) = app.get("/api/v1/supervision/clocks", &leader).await;
+    assert_eq!((status, own["items"].clone()), (200, json!([])), "{own}");
+    let (_, summary) = app
+        .get("/api/v1/supervision/summary?kind=acceptance", &leader)
+        .await;
+    assert_eq!(summary["open"]["on_time"], 0, "{summary}");
+    let (status, _) = app
+        .get("/api/v1/supervision/clocks?division=320102", &leader)
+        .await;
+    assert_eq!(status, 403);
+    let supervisor = staff(&app, &[Role::Supervisor], "320100");
+    let (_, below) = app.get("/api/v1/supervision/clocks", &supervisor).await;
+    assert_eq!(below["items"][0]["id"], xw_id.as_str(), "{below}");
+    let (_, summary) = app
+        .get("/api/v1/supervision/summary?kind=acceptance", &supervisor)
+        .await;
+    assert_eq!(summary["open"]["on_time"], 1, "{summary}");
+
+    // A supervisor who is also a leader sees Xuanwu's clock but neither pauses nor extends it.
+    let both = staff(&app, &[Role::Supervisor, Role::Leader], "320100");
+    let (status, _) = app.get(&format!("/api/v1/clocks/{xw_id}"), &both).await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/clocks/{xw_id}/pause"),
+            &both,
+            &json!({"reason": "testing", "legal_basis": "行政许可法第四十五条"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/clocks/{xw_id}/extension"),
+            &both,
+            &json!({"value": 5, "reason": "情况复杂", "legal_basis": "行政许可法第四十二条"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}

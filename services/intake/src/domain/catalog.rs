@@ -267,20 +267,6 @@ pub struct MatterSpec {
     pub accepted_in: Vec<String>,
 }
 
-/// The prefix every code at or below `code` starts with (`32` for a province, `3201` for a
-/// city, the whole code below that).
-pub fn division_prefix(code: &str) -> &str {
-    if code.len() != 6 {
-        code
-    } else if code.ends_with("0000") {
-        &code[..2]
-    } else if code.ends_with("00") {
-        &code[..4]
-    } else {
-        code
-    }
-}
-
 fn err(field: impl Into<String>, code: &str, message: impl Into<String>) -> FieldError {
     FieldError {
         field: field.into(),
@@ -312,7 +298,7 @@ impl MatterSpec {
             && self
                 .accepted_in
                 .iter()
-                .any(|a| division.starts_with(division_prefix(a)))
+                .any(|a| super::division::covers(a, division))
     }
 
     /// The plan of a case accepted at `accepting` for this matter's division to handle: the

@@ -5,6 +5,7 @@ pub mod case_number;
 pub mod catalog;
 pub mod codes;
 pub mod credit_code;
+pub mod division;
 pub mod id_number;
 pub mod seed;
 

@@ -29,7 +29,11 @@ use super::{
 };
 use crate::{
     SERVICE,
-    domain::{CaseState, codes::Satisfaction},
+    domain::{
+        CaseState,
+        codes::Satisfaction,
+        division::{prefix, valid},
+    },
     startup::AppState,
     store::{ratings, ratings::rectifications, timeline},
 };
@@ -366,12 +370,17 @@ pub struct RectificationOut {
     pub version: i32,
 }
 
+/// The rectifications `principal` sees: a division prefix and a department. Supervisors see
+/// their division and those below, other staff their own division (and department).
 fn staff_scope(principal: &Principal) -> Result<(String, Option<String>), IntakeError> {
     match (&principal.kind, principal.division.as_deref()) {
-        (PrincipalKind::Staff, Some(d)) if principal.has_role(Role::Supervisor) => {
-            Ok((d.trim_end_matches('0').to_owned(), None))
+        (PrincipalKind::Staff, Some(d)) if valid(d) && principal.has_role(Role::Supervisor) => {
+            Ok((prefix(d).to_owned(), None))
         }
-        (PrincipalKind::Staff, Some(d)) => Ok((d.to_owned(), principal.department.clone())),
+        // Six digits, so the prefix match below is an exact one.
+        (PrincipalKind::Staff, Some(d)) if valid(d) => {
+            Ok((d.to_owned(), principal.department.clone()))
+        }
         _ => Err(IntakeError::Forbidden("only staff handle rectifications")),
     }
 }
@@ -458,6 +467,21 @@ pub async fn close_rectification(
                 && department.as_ref().is_none_or(|d| d == &r.department_code)
         })
         .ok_or(IntakeError::NotFound("rectification"))?;
+    // A supervisor sees the items below his division but does not rectify them: the
+    // department's own handling staff do.
+    let handles = principal.division.as_deref() == Some(item.division_code.as_str())
+        && principal
+            .department
+            .as_deref()
+            .is_none_or(|d| d == item.department_code)
+        && [Role::WindowClerk, Role::Reviewer, Role::Leader]
+            .iter()
+            .any(|r| principal.has_role(*r));
+    if !handles {
+        return Err(IntakeError::Forbidden(
+            "only handling staff of the item's division and department close it",
+        ));
+    }
     if item.state != "open" {
         return Err(IntakeError::Conflict("closed", "该整改已完成".into()));
     }

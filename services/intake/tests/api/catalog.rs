@@ -123,3 +123,72 @@ pub async fn a_new_version_is_drafted_edited_and_published_and_the_old_one_retir
     assert_eq!(created["matter"]["version"], 2);
     app.stop().await;
 }
+
+/// I-3: "my division and below" is read from the shape of the code. Yangzhou (321000) is not
+/// above Zhenjiang (321100), though both codes start with `321`.
+pub async fn an_administrator_manages_the_matters_of_his_division_and_below_only(backend: Backend) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let (_, food) = app.get(&format!("/api/v1/matters/{FOOD}"), None).await;
+    let mut spec = food.clone();
+    for k in [
+        "id",
+        "version",
+        "state",
+        "row_version",
+        "published_at",
+        "retired_at",
+    ] {
+        spec.as_object_mut().unwrap().remove(k);
+    }
+    spec["implementation_code"] = json!("11321100MB1234567X4000117001");
+    spec["division_code"] = json!("321100");
+    spec["department"]["code"] = json!("321100-SCJGJ");
+    spec["department"]["name"] = json!("镇江市市场监督管理局");
+    for division in ["321000", "320100", "320102"] {
+        let admin = app.staff("admin-x", &[Role::Admin], division);
+        let (status, problem) = app.post("/api/v1/admin/matters", &admin, &spec).await;
+        assert_eq!(status, 403, "an admin of {division}: {problem}");
+    }
+    let zhenjiang = app.staff("admin-zj", &[Role::Admin], "321100");
+    let (status, draft) = app.post("/api/v1/admin/matters", &zhenjiang, &spec).await;
+    assert_eq!(status, 201, "{draft}");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let yangzhou = app.staff("admin-yz", &[Role::Admin], "321000");
+    let (status, _) = app
+        .put(
+            &format!("/api/v1/admin/matters/{id}"),
+            &yangzhou,
+            &spec,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 403);
+    for action in ["publication", "retirement"] {
+        let (status, _) = app
+            .post(
+                &format!("/api/v1/admin/matters/{id}/{action}"),
+                &yangzhou,
+                &json!({}),
+            )
+            .await;
+        assert_eq!(status, 403, "{action}");
+    }
+    let (_, listed) = app
+        .get(
+            "/api/v1/admin/matters?code=11321100MB1234567X4000117001",
+            Some(&yangzhou),
+        )
+        .await;
+    assert_eq!(listed, json!([]), "nor are its versions listed to him");
+    // The province is above both.
+    let jiangsu = app.staff("admin-js", &[Role::Admin], "320000");
+    let (status, published) = app
+        .post(
+            &format!("/api/v1/admin/matters/{id}/publication"),
+            &jiangsu,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{published}");
+    app.stop().await;
+}

@@ -43,5 +43,6 @@ mod scenarios {
 
     on_both_backends!(catalog:
         a_new_version_is_drafted_edited_and_published_and_the_old_one_retired,
+        an_administrator_manages_the_matters_of_his_division_and_below_only,
     );
 }

@@ -114,6 +114,26 @@ pub async fn an_ended_case_is_rated_once_and_a_bad_rating_opens_a_rectification(
     );
     let (status, _) = app.get("/api/v1/rectifications", Some(&me)).await;
     assert_eq!(status, 403);
+    // The city's supervisor sees it but does not rectify it, even as a leader; another
+    // city's does not see it at all.
+    let closure = format!(
+        "/api/v1/rectifications/{}/closure",
+        item["id"].as_str().unwrap()
+    );
+    let nanjing = app.staff("sup-nj", &[Role::Supervisor, Role::Leader], "320100");
+    let (_, seen) = app.get("/api/v1/rectifications", Some(&nanjing)).await;
+    assert_eq!(seen.as_array().map(Vec::len), Some(1), "{seen}");
+    let (status, _) = app
+        .post(&closure, &nanjing, &json!({"note": "越权整改"}))
+        .await;
+    assert_eq!(status, 403);
+    let suzhou = app.staff("sup-sz", &[Role::Supervisor, Role::Leader], "320500");
+    let (_, seen) = app.get("/api/v1/rectifications", Some(&suzhou)).await;
+    assert_eq!(seen, json!([]));
+    let (status, _) = app
+        .post(&closure, &suzhou, &json!({"note": "越权整改"}))
+        .await;
+    assert_eq!(status, 404);
     let (status, closed) = app
         .post(
             &format!(

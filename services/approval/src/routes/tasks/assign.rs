@@ -36,11 +36,9 @@ async fn department_task(
     principal: &Principal,
     id: Uuid,
 ) -> Result<tasks::Model, Problem> {
-    let task = tasks::Entity::find_by_id(id)
-        .one(&state.db)
+    let (task, _) = super::of_caller(&state.db, principal, id)
         .await
         .map_err(internal)?
-        .filter(|t| principal.department.as_deref() == Some(t.department_code.as_str()))
         .ok_or_else(|| Problem::not_found("task"))?;
     if task.state != "open" {
         return Err(Problem::conflict(

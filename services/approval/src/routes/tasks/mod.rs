@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::store::tasks;
+use govhall_web::{Principal, PrincipalKind, Role};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+
+use crate::store::{reviews, tasks};
 
 /// A review task.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -131,4 +134,37 @@ pub fn parse_outcome(s: &str) -> Option<Outcome> {
         "denied" => Some(Outcome::Denied),
         _ => None,
     }
+}
+
+/// The task `id` if it belongs to the caller's department at the caller's division, with its
+/// review; any other task is `None`, as if it did not exist. The department code alone is not
+/// enough: staff of another division claiming the same code see nothing.
+pub async fn of_caller(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<Option<(tasks::Model, reviews::Model)>, DbErr> {
+    if principal.kind != PrincipalKind::Staff {
+        return Ok(None);
+    }
+    let Some(task) = tasks::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    if principal.department.as_deref() != Some(task.department_code.as_str()) {
+        return Ok(None);
+    }
+    let Some(review) = reviews::Entity::find_by_id(task.review_id).one(db).await? else {
+        return Ok(None);
+    };
+    if principal.division.as_deref() != Some(review.division_code.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some((task, review)))
+}
+
+/// Does another reviewer hold the task (claimed, or assigned to him)? A leader may still act
+/// for the department.
+pub fn held_by_another(principal: &Principal, task: &tasks::Model) -> bool {
+    task.assignee.as_deref().is_some_and(|a| a != principal.sub)
+        && !principal.has_role(Role::Leader)
 }

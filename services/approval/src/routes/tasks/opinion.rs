@@ -12,11 +12,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::TaskOut;
-use crate::{
-    SERVICE,
-    startup::AppState,
-    store::{reviews, tasks},
-};
+use crate::{SERVICE, startup::AppState, store::tasks};
 
 /// A department's opinion.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
@@ -181,32 +177,20 @@ async fn try_record(
     id: Uuid,
     input: &OpinionIn,
 ) -> Result<HttpResponse, OpinionError> {
-    let task = tasks::Entity::find_by_id(id)
-        .one(&state.db)
+    // Of the caller's department and division, or as good as absent.
+    let (task, review) = super::of_caller(&state.db, principal, id)
         .await?
         .ok_or(OpinionError::NotFound)?;
-    if principal.department.as_deref() != Some(task.department_code.as_str()) {
-        return Err(OpinionError::NotFound);
-    }
     if task.state != "open" {
         return Err(OpinionError::Closed);
     }
     // A task someone claimed or was assigned is his (a leader may still answer for the
     // department).
-    if task.assignee.as_deref().is_some_and(|a| a != principal.sub)
-        && !principal.has_role(Role::Leader)
-    {
+    if super::held_by_another(principal, &task) {
         return Err(OpinionError::AssignedToAnother);
     }
     if input.version.is_some_and(|v| v != task.version) {
         return Err(OpinionError::VersionConflict);
-    }
-    let review = reviews::Entity::find_by_id(task.review_id)
-        .one(&state.db)
-        .await?
-        .ok_or(OpinionError::NotFound)?;
-    if principal.division.as_deref() != Some(review.division_code.as_str()) {
-        return Err(OpinionError::NotFound);
     }
     if review.state == "suspended" {
         return Err(OpinionError::Suspended);

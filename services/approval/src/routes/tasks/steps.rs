@@ -91,7 +91,7 @@ pub struct SendBackIn {
         (status = 200, description = "Sent back", body = TaskOut),
         (status = 403, description = "Not the role of the current step", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such task in the caller's department", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Closed, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Closed, held by another reviewer, or changed concurrently", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No earlier step with that index, or no reason", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn send_back_task(
@@ -104,16 +104,21 @@ pub async fn send_back_task(
         tracing::error!(error = %e, "sending a task back failed");
         Problem::internal()
     };
-    let task = tasks::Entity::find_by_id(*id)
-        .one(&state.db)
+    let (task, _) = super::of_caller(&state.db, &principal, *id)
         .await
         .map_err(internal)?
-        .filter(|t| principal.department.as_deref() == Some(t.department_code.as_str()))
         .ok_or_else(|| Problem::not_found("task"))?;
     if task.state != "open" {
         return Err(Problem::conflict(
             "task_closed",
             "the task is no longer open",
+        ));
+    }
+    // As for an opinion: a task someone holds is his (a leader may still act).
+    if super::held_by_another(&principal, &task) {
+        return Err(Problem::conflict(
+            "assigned_to_another",
+            "该任务已由其他审查人员办理",
         ));
     }
     let steps = task.step_list();

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{TaskOut, steps::may_act};
 use crate::{
     startup::AppState,
-    store::{log, reviews, supplements::requests, tasks},
+    store::{log, supplements::requests, tasks},
     supplements::batch_for,
 };
 
@@ -45,7 +45,7 @@ pub struct SupplementRequestIn {
         (status = 200, description = "Recorded; the task waits for the supplement", body = TaskOut),
         (status = 403, description = "Not the role of the task's current step", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such task in the caller's department", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The task or review is not open, or changed concurrently", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The task or review is not open, the task is held by another reviewer, or changed concurrently", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No items", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn request_supplement_in_review(
@@ -72,11 +72,9 @@ pub async fn request_supplement_in_review(
             code: "required".into(),
         }]));
     }
-    let task = tasks::Entity::find_by_id(*id)
-        .one(&state.db)
+    let (task, review) = super::of_caller(&state.db, &principal, *id)
         .await
         .map_err(internal)?
-        .filter(|t| principal.department.as_deref() == Some(t.department_code.as_str()))
         .ok_or_else(|| Problem::not_found("task"))?;
     let steps = task.step_list();
     let role = steps
@@ -90,11 +88,13 @@ pub async fn request_supplement_in_review(
     if task.state != "open" {
         return Err(Problem::conflict("task_closed", "the task is not open"));
     }
-    let review = reviews::Entity::find_by_id(task.review_id)
-        .one(&state.db)
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| Problem::not_found("review"))?;
+    // As for an opinion: a task someone holds is his (a leader may still act).
+    if super::held_by_another(&principal, &task) {
+        return Err(Problem::conflict(
+            "assigned_to_another",
+            "该任务已由其他审查人员办理",
+        ));
+    }
     if review.state != "open" {
         return Err(Problem::conflict("review_closed", "审查未在进行中"));
     }

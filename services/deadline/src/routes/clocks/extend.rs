@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{ClockError, ClockOut, can_see, commit, load_visible};
+use super::{ClockError, ClockOut, commit, load_visible, of_its_division};
 use crate::{
     calendars::CalendarCell,
     ops::{self, Actor, OpError},
@@ -35,12 +35,15 @@ pub struct ExtensionIn {
 }
 
 /// Extends a running or paused clock once; the approving leader is recorded.
+///
+/// Only a leader of the clock's own division approves it; a supervisor who sees the clock from
+/// a division above does not.
 #[utoipa::path(post, path = "/api/v1/clocks/{id}/extension", tag = "clocks", operation_id = "extend_clock",
     params(("id" = Uuid, Path, description = "Clock id")),
     request_body = ExtensionIn,
     responses(
         (status = 200, description = "Extended", body = ClockOut),
-        (status = 403, description = "Only a leader approves an extension", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only a leader of the clock's division approves an extension", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such clock", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Stopped, extended before, or changed concurrently", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
@@ -56,7 +59,7 @@ pub async fn extend_clock(
 ) -> Result<HttpResponse, ClockError> {
     let input = body.into_inner();
     let clock = load_visible(&state.db, &principal, *id).await?;
-    if !(principal.has_role(Role::Leader) && can_see(&principal, &clock)) {
+    if !(principal.has_role(Role::Leader) && of_its_division(&principal, &clock)) {
         return Err(ClockError::Forbidden(
             "an extension needs the approval of a leader (机关负责人)",
         ));

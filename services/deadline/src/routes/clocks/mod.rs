@@ -162,7 +162,7 @@ pub fn can_see(principal: &Principal, clock: &clocks::Model) -> bool {
     let division_ok = match principal.division.as_deref() {
         Some(d) if d == clock.division_code => true,
         Some(d) if principal.has_role(Role::Supervisor) => {
-            clock.division_code.starts_with(d.trim_end_matches('0'))
+            crate::domain::division::covers(d, &clock.division_code)
         }
         _ => false,
     };
@@ -176,9 +176,17 @@ pub fn can_see(principal: &Principal, clock: &clocks::Model) -> bool {
     division_ok && department_ok
 }
 
-/// May `principal` change the clock (pause, resume)? Visible, and a clerk, reviewer or leader.
+/// Is `principal` staff of the clock's own division? Seeing the divisions below (supervisors)
+/// is no licence to act there.
+pub fn of_its_division(principal: &Principal, clock: &clocks::Model) -> bool {
+    principal.division.as_deref() == Some(clock.division_code.as_str())
+}
+
+/// May `principal` change the clock (pause, resume)? Visible, of its division, and a clerk,
+/// reviewer or leader.
 pub fn can_change(principal: &Principal, clock: &clocks::Model) -> bool {
     can_see(principal, clock)
+        && of_its_division(principal, clock)
         && [Role::WindowClerk, Role::Reviewer, Role::Leader]
             .iter()
             .any(|r| principal.has_role(*r))

@@ -371,7 +371,7 @@ pub fn is_staff_of(principal: &Principal, case: &cases::Model) -> bool {
         principal.has_role(Role::Supervisor)
             && divisions
                 .iter()
-                .any(|d| d.starts_with(crate::domain::catalog::division_prefix(mine)))
+                .any(|d| crate::domain::division::covers(mine, d))
     }
 }
 

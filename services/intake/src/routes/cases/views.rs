@@ -261,7 +261,7 @@ pub async fn search_cases(
     let Some(division) = principal
         .division
         .clone()
-        .filter(|_| principal.kind == PrincipalKind::Staff)
+        .filter(|d| principal.kind == PrincipalKind::Staff && crate::domain::division::valid(d))
     else {
         return Err(IntakeError::Forbidden("only staff search cases"));
     };
@@ -272,7 +272,7 @@ pub async fn search_cases(
     let page = q.page.unwrap_or(1).max(1);
     let search = cases::Search {
         division_prefix: if supervisor {
-            division.trim_end_matches('0').to_owned()
+            crate::domain::division::prefix(&division).to_owned()
         } else {
             division.clone()
         },

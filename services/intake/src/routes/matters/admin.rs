@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{MatterOut, spec_of};
 use crate::{
-    domain::catalog::MatterSpec,
+    domain::{catalog::MatterSpec, division::covers},
     routes::{
         IntakeError,
         support::{
@@ -22,7 +22,8 @@ use crate::{
 };
 
 /// May `principal` administer matters of `division`? Admins manage their own division and
-/// those below it (`320000` all of Jiangsu, `320100` Nanjing).
+/// those below it (`320000` all of Jiangsu, `320100` Nanjing; `321000` Yangzhou is not
+/// Zhenjiang `321100`).
 fn authorize(principal: &Principal, division: &str) -> Result<(), IntakeError> {
     if !principal.has_role(Role::Admin) {
         return Err(IntakeError::Forbidden(
@@ -30,7 +31,7 @@ fn authorize(principal: &Principal, division: &str) -> Result<(), IntakeError> {
         ));
     }
     match principal.division.as_deref() {
-        Some(d) if division.starts_with(d.trim_end_matches('0')) => Ok(()),
+        Some(d) if covers(d, division) => Ok(()),
         _ => Err(IntakeError::Forbidden(
             "the matter belongs to another division",
         )),

@@ -1,0 +1,70 @@
+//! Administrative divisions (行政区划, GB/T 2260) as far as time limits need them: which
+//! codes lie at or below a division, for supervisors ("my division and below"), calendar
+//! overlays and the administrators who change them.
+//!
+//! The level is read from the shape of the code: `320000` is a province, `320100` a city,
+//! `320102` a county, `000000` the country. Stripping trailing zeros is not the same thing:
+//! Yangzhou `321000` would become `321` and cover Zhenjiang `3211xx` too.
+
+/// The whole country: the scope of the national calendar.
+pub const NATIONAL: &str = "000000";
+
+/// Is `code` six ASCII digits?
+pub fn valid(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The prefix every code at or below `code` starts with: empty for the country, `32` for a
+/// province (`320000`), `3201` for a city (`320100`), the whole code for a county. A string
+/// that is no division code covers only itself.
+pub fn prefix(code: &str) -> &str {
+    if !valid(code) {
+        code
+    } else if code == NATIONAL {
+        ""
+    } else if code.ends_with("0000") {
+        &code[..2]
+    } else if code.ends_with("00") {
+        &code[..4]
+    } else {
+        code
+    }
+}
+
+/// Is `code` the division `above` or one below it?
+pub fn covers(above: &str, code: &str) -> bool {
+    valid(above) && code.starts_with(prefix(above))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_division_covers_itself_and_the_divisions_below_it_only() {
+        assert!(covers("320000", "320102"));
+        assert!(covers("320100", "320102"));
+        assert!(covers("320102", "320102"));
+        assert!(covers(NATIONAL, "320102"));
+        assert!(!covers("320102", "320104"));
+        assert!(!covers("320102", "320100"));
+        assert!(!covers("320000", NATIONAL));
+    }
+
+    #[test]
+    fn codes_sharing_leading_digits_are_not_below_one_another() {
+        assert!(covers("321000", "321002"));
+        assert!(!covers("321000", "321100"));
+        assert!(!covers("321000", "321102"));
+        assert!(!covers("321000", "321302"));
+        assert!(!covers("500000", "510104"));
+        assert!(!covers("320110", "320111"));
+    }
+
+    #[test]
+    fn something_that_is_no_division_code_covers_nothing() {
+        assert!(!covers("", "320102"));
+        assert!(!covers("32", "320102"));
+        assert_eq!(prefix("32"), "32");
+    }
+}
