@@ -2,10 +2,12 @@
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// A typed event payload with its wire name and schema version.
-pub trait Event: Serialize + DeserializeOwned + Send + Sync {
+/// A typed event payload with its wire name and schema version. Its JSON Schema
+/// ([`ToSchema`]) documents it in the AsyncAPI description of the bus.
+pub trait Event: Serialize + DeserializeOwned + ToSchema + Send + Sync {
     /// Message type, also the routing key (see [`crate::routing`]).
     const TYPE: &'static str;
     /// Version of the payload schema.
@@ -13,7 +15,7 @@ pub trait Event: Serialize + DeserializeOwned + Send + Sync {
 }
 
 /// The wrapper every message travels in (the JSON body of an AMQP message).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Envelope {
     /// Unique message id (UUIDv7, time ordered); consumers de-duplicate on it.
     pub message_id: Uuid,

@@ -6,9 +6,10 @@ pub mod intake;
 pub mod joint;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// Unit of a time limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitUnit {
     /// Official working days (工作日).
@@ -22,7 +23,7 @@ pub enum LimitUnit {
 }
 
 /// A time limit: an amount and its unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TimeLimit {
     /// Amount of `unit`s.
     pub value: u32,
@@ -31,7 +32,7 @@ pub struct TimeLimit {
 }
 
 /// Outcome of a review or a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Approved (准予许可).

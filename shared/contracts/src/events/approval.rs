@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Outcome, TimeLimit};
 use crate::{Event, routing};
 
 /// A review task was opened for one department.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TaskOpened {
     /// Task id.
     pub task_id: Uuid,
@@ -32,7 +33,7 @@ impl Event for TaskOpened {
 
 /// A department's task was closed: its opinion was recorded (`outcome` set), or the review
 /// concluded without it (`outcome` empty).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TaskClosed {
     /// Task id.
     pub task_id: Uuid,
@@ -53,7 +54,7 @@ impl Event for TaskClosed {
 }
 
 /// One recorded opinion.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct OpinionRecord {
     /// Task id.
     pub task_id: Uuid,
@@ -76,7 +77,7 @@ pub struct OpinionRecord {
 }
 
 /// A review concluded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewConcluded {
     /// Review id.
     pub review_id: Uuid,
@@ -95,7 +96,7 @@ impl Event for ReviewConcluded {
 }
 
 /// The lead department suspended the review for a special procedure (特别程序).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewSuspended {
     /// Review id.
     pub review_id: Uuid,
@@ -117,7 +118,7 @@ impl Event for ReviewSuspended {
 }
 
 /// The lead department resumed a suspended review.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewResumed {
     /// Review id.
     pub review_id: Uuid,
@@ -132,7 +133,7 @@ impl Event for ReviewResumed {
 }
 
 /// What one department asks the applicant to supplement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DepartmentSupplement {
     /// Department code.
     pub department_code: String,
@@ -142,7 +143,7 @@ pub struct DepartmentSupplement {
 
 /// Supplement requests of the departments of a review, merged into one (一次性告知): intake
 /// sends the applicant one notice; the askers review again after the supplement.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SupplementRequested {
     /// Review id.
     pub review_id: Uuid,
@@ -160,7 +161,7 @@ impl Event for SupplementRequested {
 
 /// The lead department returned the case to the accepting window (退回窗口), with a reason;
 /// the review ends without a verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewReturned {
     /// Review id.
     pub review_id: Uuid,

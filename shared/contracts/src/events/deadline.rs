@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::TimeLimit;
 use crate::{Event, routing};
 
 /// What a clock measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ClockKind {
     /// Acceptance: from receipt to the acceptance decision.
@@ -28,7 +29,7 @@ pub enum ClockKind {
 }
 
 /// A clock started.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockStarted {
     /// Clock id.
     pub clock_id: Uuid,
@@ -52,7 +53,7 @@ impl Event for ClockStarted {
 }
 
 /// A clock stopped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockStopped {
     /// Clock id.
     pub clock_id: Uuid,
@@ -71,7 +72,7 @@ impl Event for ClockStopped {
 }
 
 /// Why a clock is paused: periods the law does not count (行政许可法 art. 45).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseReason {
     /// Waiting for the applicant's supplement (补正).
@@ -91,7 +92,7 @@ pub enum PauseReason {
 }
 
 /// A clock was paused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockPaused {
     /// Clock id.
     pub clock_id: Uuid,
@@ -113,7 +114,7 @@ impl Event for ClockPaused {
 }
 
 /// A paused clock runs again, with the time it had left.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockResumed {
     /// Clock id.
     pub clock_id: Uuid,
@@ -135,7 +136,7 @@ impl Event for ClockResumed {
 }
 
 /// A clock was extended (once per clock).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockExtended {
     /// Clock id.
     pub clock_id: Uuid,
@@ -159,7 +160,7 @@ impl Event for ClockExtended {
 }
 
 /// Warning steps before the due time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningLevel {
     /// A few working days left (预警, default 3).
@@ -169,7 +170,7 @@ pub enum WarningLevel {
 }
 
 /// A clock reached a warning step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockWarned {
     /// Clock id.
     pub clock_id: Uuid,
@@ -190,7 +191,7 @@ impl Event for ClockWarned {
 }
 
 /// A clock is overdue (红牌).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockOverdue {
     /// Clock id.
     pub clock_id: Uuid,
@@ -212,7 +213,7 @@ impl Event for ClockOverdue {
 }
 
 /// A calendar change moved a running clock's due time.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockDueChanged {
     /// Clock id.
     pub clock_id: Uuid,
@@ -235,7 +236,7 @@ impl Event for ClockDueChanged {
 
 /// An acceptance or commitment clock ran out: intake deems an unanswered application
 /// accepted (行政许可法 art. 32), or ends a case whose 容缺 commitment was not kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockExpired {
     /// Clock id.
     pub clock_id: Uuid,
@@ -252,7 +253,7 @@ impl Event for ClockExpired {
 }
 
 /// A clock was cancelled (the case was withdrawn).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ClockCancelled {
     /// Clock id.
     pub clock_id: Uuid,

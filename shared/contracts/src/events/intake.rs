@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Outcome, TimeLimit};
 use crate::{Event, routing};
 
 /// A case was submitted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseSubmitted {
     /// Case id.
     pub case_id: Uuid,
@@ -29,7 +30,7 @@ impl Event for CaseSubmitted {
 }
 
 /// Join rule of a parallel review (并联审批).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JoinRule {
     /// Every department must agree (会签).
@@ -41,7 +42,7 @@ pub enum JoinRule {
 }
 
 /// One department in a handling plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DepartmentPlan {
     /// Department code.
     pub department_code: String,
@@ -57,7 +58,7 @@ pub struct DepartmentPlan {
 }
 
 /// One step of a department's review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ReviewStep {
     /// Name (初审, 复审, 审批 …).
     pub name: String,
@@ -66,7 +67,7 @@ pub struct ReviewStep {
 }
 
 /// Shape of a handling plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanKind {
     /// One department.
@@ -82,7 +83,7 @@ pub enum PlanKind {
 }
 
 /// One stage of a cross-level chain.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StagePlan {
     /// Level (`province`, `city`, `county`, `town`, …).
     pub level: String,
@@ -127,7 +128,7 @@ impl StagePlan {
 }
 
 /// How a case is handled once accepted; carried so no consumer calls back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HandlingPlan {
     /// Version of the matter the case was submitted under.
     pub matter_version: u32,
@@ -152,7 +153,7 @@ pub struct HandlingPlan {
 }
 
 /// Working days left at the warning (预警) and at the yellow card (黄牌).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct WarningLadder {
     /// Working days left at the warning.
     pub warning_days: u32,
@@ -161,7 +162,7 @@ pub struct WarningLadder {
 }
 
 /// A clerk accepted a case (受理).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseAccepted {
     /// Case id.
     pub case_id: Uuid,
@@ -184,7 +185,7 @@ pub struct CaseAccepted {
 }
 
 /// A case in brief, for the package sent to another level (报送材料清单).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseSummary {
     /// Matter implementation code.
     pub matter_code: String,
@@ -200,7 +201,7 @@ pub struct CaseSummary {
 }
 
 /// A material by reference: the receiving level fetches it and checks its digest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MaterialRef {
     /// Material name in the matter's list.
     pub name: String,
@@ -211,7 +212,7 @@ pub struct MaterialRef {
 }
 
 /// The applicant's commitment to supply missing materials (容缺承诺).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Commitment {
     /// Names of the missing materials.
     pub missing_materials: Vec<String>,
@@ -224,7 +225,7 @@ impl Event for CaseAccepted {
 }
 
 /// A decision was recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseDecided {
     /// Case id.
     pub case_id: Uuid,
@@ -239,7 +240,7 @@ impl Event for CaseDecided {
 }
 
 /// The case was completed (办结).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseCompleted {
     /// Case id.
     pub case_id: Uuid,
@@ -252,7 +253,7 @@ impl Event for CaseCompleted {
 }
 
 /// The applicant was told, once, everything to supplement (一次性告知).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseSupplementRequested {
     /// Case id.
     pub case_id: Uuid,
@@ -267,7 +268,7 @@ impl Event for CaseSupplementRequested {
 }
 
 /// The applicant supplemented what was asked.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseSupplemented {
     /// Case id.
     pub case_id: Uuid,
@@ -283,7 +284,7 @@ impl Event for CaseSupplemented {
 }
 
 /// The case was not accepted (不予受理), with reason and legal basis.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseRejected {
     /// Case id.
     pub case_id: Uuid,
@@ -300,7 +301,7 @@ impl Event for CaseRejected {
 }
 
 /// The applicant withdrew the case (撤回).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseWithdrawn {
     /// Case id.
     pub case_id: Uuid,
@@ -313,7 +314,7 @@ impl Event for CaseWithdrawn {
 }
 
 /// The case was terminated (终止), e.g. a 容缺 commitment was not kept.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseTerminated {
     /// Case id.
     pub case_id: Uuid,
@@ -328,7 +329,7 @@ impl Event for CaseTerminated {
 }
 
 /// A special procedure (特别程序) suspended the case; its time does not count.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseSuspended {
     /// Case id.
     pub case_id: Uuid,
@@ -346,7 +347,7 @@ impl Event for CaseSuspended {
 }
 
 /// The special procedure ended; the case's clocks count again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseResumed {
     /// Case id.
     pub case_id: Uuid,
@@ -359,7 +360,7 @@ impl Event for CaseResumed {
 }
 
 /// The applicant rated the service (好差评); a bad rating (1–2) opens a rectification.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseRated {
     /// Case id.
     pub case_id: Uuid,
@@ -383,7 +384,7 @@ impl Event for CaseRated {
 }
 
 /// The department closed the rectification of a bad rating (差评整改完成).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RectificationClosed {
     /// Case id.
     pub case_id: Uuid,
@@ -398,7 +399,7 @@ impl Event for RectificationClosed {
 }
 
 /// The window sent a case it had back from review to review again (重新报送).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CaseResubmitted {
     /// Case id.
     pub case_id: Uuid,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
@@ -11,7 +12,7 @@ use super::{
 use crate::{Event, routing};
 
 /// How a case will be routed across levels.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RoutePlanned {
     /// Case id.
     pub case_id: Uuid,
@@ -25,7 +26,7 @@ impl Event for RoutePlanned {
 
 /// The deciding level of a cross-level chain returned its result to the accepting window
 /// (联办结果返回); the accepting level's own review was only the initial one (初审).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ResultReturned {
     /// Case id.
     pub case_id: Uuid,
@@ -44,7 +45,7 @@ impl Event for ResultReturned {
 }
 
 /// A case was sent to the next level of its chain (报送): that level's stage clock starts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StageSent {
     /// Case id.
     pub case_id: Uuid,
@@ -67,7 +68,7 @@ pub struct StageSent {
 }
 
 /// The route and package a transfer carries to another deployment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Handover {
     /// Division of the window that accepted the case (the result goes back there).
     pub accepting_division: String,
@@ -86,7 +87,7 @@ impl Event for StageSent {
 }
 
 /// A level finished its stage and handed the case back or on (返回 / 退回): its clock stops.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StageReturned {
     /// Case id.
     pub case_id: Uuid,
@@ -107,7 +108,7 @@ impl Event for StageReturned {
 }
 
 /// The receiving level signed for a transfer (签收): its departments review the stage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct StageReceived {
     /// Case id.
     pub case_id: Uuid,
