@@ -2,6 +2,7 @@
 //! telemetry and starts what was asked: every service in one process (`standalone`, the
 //! default), one service (`serve`), migrations, the OpenAPI spec, or a development token.
 
+mod asyncapi;
 mod openapi;
 mod settings;
 mod standalone;
@@ -44,6 +45,8 @@ enum Command {
     },
     /// Print the merged OpenAPI spec.
     Openapi,
+    /// Print the AsyncAPI document of every event.
+    Asyncapi,
     /// Mint a development token (only when the development issuer is enabled).
     Token {
         /// Kind of principal.
@@ -144,6 +147,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate { service } => migrate(service, &settings).await,
         Command::Openapi => {
             print!("{}", openapi::merged_json()?);
+            Ok(())
+        }
+        Command::Asyncapi => {
+            print!("{}", asyncapi::document_yaml()?);
             Ok(())
         }
         Command::Token {
@@ -282,6 +289,8 @@ async fn serve(
             cors_origins: settings.cors_origins()?,
             rate_limits: settings.rate_limits()?,
             limiter_store: Arc::new(redis_cache(&settings)?),
+            database_url: settings.database.gateway.clone(),
+            auto_migrate: settings.auto_migrate,
             openapi: openapi::merged(),
         })
         .await?;
@@ -352,9 +361,9 @@ async fn migrate(service: Option<ServiceName>, settings: &Settings) -> anyhow::R
         ServiceName::Deadline,
         ServiceName::Approval,
         ServiceName::Joint,
+        ServiceName::Gateway,
     ];
     let chosen: Vec<ServiceName> = match service {
-        Some(ServiceName::Gateway) => bail!("the gateway has no database"),
         Some(s) => vec![s],
         None => all.to_vec(),
     };
@@ -366,7 +375,7 @@ async fn migrate(service: Option<ServiceName>, settings: &Settings) -> anyhow::R
             ServiceName::Deadline => govhall_deadline::startup::migrate(&db).await?,
             ServiceName::Approval => govhall_approval::startup::migrate(&db).await?,
             ServiceName::Joint => govhall_joint::startup::migrate(&db).await?,
-            ServiceName::Gateway => {}
+            ServiceName::Gateway => govhall_gateway::migrate(&db).await?,
         }
         println!("migrated {}", service.as_str());
         db.close().await?;

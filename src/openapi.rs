@@ -3,8 +3,10 @@
 use govhall_gateway::access::{ACCESS, Who, scope_for};
 use utoipa::OpenApi;
 use utoipa::openapi::{
-    InfoBuilder, OpenApi as Spec, RefOr,
-    security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+    ContentBuilder, InfoBuilder, OpenApi as Spec, Ref, RefOr, ResponseBuilder,
+    security::{
+        ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+    },
 };
 
 /// Merges the services' specs under one info block.
@@ -13,6 +15,7 @@ pub fn merged() -> Spec {
     spec.merge(govhall_deadline::ApiDoc::openapi());
     spec.merge(govhall_approval::ApiDoc::openapi());
     spec.merge(govhall_joint::ApiDoc::openapi());
+    spec.merge(govhall_gateway::ApiDoc::openapi());
     spec.info = InfoBuilder::new()
         .title("govhall API")
         .version(env!("CARGO_PKG_VERSION"))
@@ -47,6 +50,16 @@ fn document_access(spec: &mut Spec) {
                 .build(),
         )),
     );
+    components.security_schemes.insert(
+        "api_key".into(),
+        RefOr::T(SecurityScheme::ApiKey(ApiKey::Header(
+            ApiKeyValue::with_description(
+                "X-Api-Key",
+                "An API key govhall issued to an integrator (`POST /api/v1/admin/api-keys`), \
+             with the scopes listed on each operation integrators may call.",
+            ),
+        ))),
+    );
     for (path, item) in spec.paths.paths.iter_mut() {
         let operations = [
             ("GET", &mut item.get),
@@ -73,14 +86,15 @@ fn document_access(spec: &mut Spec) {
                 note = "Callers: anyone, no login needed.".to_owned();
             } else {
                 let names = callers.iter().copied();
-                operation.security = Some(vec![SecurityRequirement::new("bearer", names)]);
+                let mut security = vec![SecurityRequirement::new("bearer", names)];
                 if rule.audience.contains(Who::Integrator) {
-                    note.push_str(&format!(
-                        " Integrators need the scope `{}`.",
-                        scope_for(method, path)
-                    ));
+                    let scope = scope_for(method, path);
+                    note.push_str(&format!(" Integrators need the scope `{scope}`."));
+                    security.push(SecurityRequirement::new("api_key", [scope]));
                 }
+                operation.security = Some(security);
             }
+            gateway_responses(operation, rule.audience.contains(Who::Anonymous));
             operation.description = Some(match operation.description.take() {
                 Some(text) if !text.is_empty() => format!("{text}\n\n{note}"),
                 _ => note,
@@ -92,6 +106,52 @@ fn document_access(spec: &mut Spec) {
 /// The merged spec as pretty JSON with a trailing newline (the committed form).
 pub fn merged_json() -> anyhow::Result<String> {
     Ok(merged().to_pretty_json()? + "\n")
+}
+
+/// The answers the gateway itself may give on any operation, added where the service did not
+/// document them already.
+fn gateway_responses(operation: &mut utoipa::openapi::path::Operation, public: bool) {
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let mut add = |code: &str, description: &str| {
+        operation
+            .responses
+            .responses
+            .entry(code.to_owned())
+            .or_insert_with(|| problem(description));
+    };
+    add(
+        "400",
+        "A malformed request: JSON, query parameter or header that cannot be read",
+    );
+    add(
+        "401",
+        "A credential that is malformed, unknown, expired or revoked (also on public operations)",
+    );
+    if !public {
+        add("403", "The caller is not among those the operation serves");
+    }
+    add(
+        "429",
+        "Too many requests from this address or caller; `Retry-After` says when to retry",
+    );
+    if operation.request_body.is_some() {
+        add(
+            "413",
+            "The request body is larger than the operation accepts",
+        );
+    }
 }
 
 #[cfg(test)]
@@ -152,7 +212,7 @@ mod tests {
                 let security = operation.security.as_ref().unwrap_or_else(|| {
                     panic!("{path}: no security requirement");
                 });
-                assert_eq!(security.len(), 1, "{path}");
+                assert!(!security.is_empty(), "{path}");
                 assert!(
                     operation
                         .description
@@ -162,5 +222,98 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn operations_of(spec: &serde_json::Value) -> Vec<(String, String, serde_json::Value)> {
+        let mut all = Vec::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                all.push((method.to_uppercase(), path.clone(), operation.clone()));
+            }
+        }
+        all
+    }
+
+    /// The example of a media type: its own, or its schema's (through one `$ref`).
+    fn example_of(
+        spec: &serde_json::Value,
+        media: &serde_json::Value,
+    ) -> Option<serde_json::Value> {
+        if let Some(example) = media.get("example") {
+            return Some(example.clone());
+        }
+        let schema = &media["schema"];
+        let target = match schema.get("$ref").and_then(|r| r.as_str()) {
+            Some(reference) => spec.pointer(reference.trim_start_matches('#'))?,
+            None => schema,
+        };
+        target
+            .get("example")
+            .cloned()
+            .or_else(|| target["examples"].get(0).cloned())
+    }
+
+    /// Validates `instance` against the media type's schema, resolving `$ref`s in `spec`.
+    fn check_against(
+        spec: &serde_json::Value,
+        schema: &serde_json::Value,
+        instance: &serde_json::Value,
+    ) -> Result<(), String> {
+        let mut root = schema.clone();
+        root["components"] = spec["components"].clone();
+        let validator = jsonschema::validator_for(&root).map_err(|e| e.to_string())?;
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    #[test]
+    fn every_operation_has_a_summary_an_error_response_and_a_valid_request_example() {
+        let spec = serde_json::to_value(merged()).unwrap();
+        let mut faults = Vec::new();
+        for (method, path, operation) in operations_of(&spec) {
+            let name = format!("{method} {path}");
+            if operation["summary"].as_str().is_none_or(str::is_empty) {
+                faults.push(format!("{name}: no summary"));
+            }
+            let responses = operation["responses"].as_object().unwrap();
+            if !responses.keys().any(|code| code.starts_with('4')) {
+                faults.push(format!("{name}: no error response"));
+            }
+            for (code, response) in responses {
+                if code.starts_with('4') || code.starts_with('5') {
+                    let problem = &response["content"]["application/problem+json"];
+                    if problem.is_null() {
+                        faults.push(format!("{name}: {code} is not problem+json"));
+                    }
+                }
+            }
+            let Some(content) = operation["requestBody"]["content"].as_object() else {
+                continue;
+            };
+            for (media_type, media) in content {
+                // A file upload's example would be a file.
+                if media_type == "multipart/form-data" {
+                    continue;
+                }
+                match example_of(&spec, media) {
+                    None => faults.push(format!("{name}: no request example ({media_type})")),
+                    Some(example) => {
+                        if let Err(e) = check_against(&spec, &media["schema"], &example) {
+                            faults.push(format!(
+                                "{name}: the request example does not fit its schema: {e}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(faults.is_empty(), "{}", faults.join("\n"));
     }
 }

@@ -91,6 +91,8 @@ pub struct DatabaseSettings {
     pub approval: Option<String>,
     /// Joint database URL.
     pub joint: Option<String>,
+    /// The gateway's database (API keys); without it `serve gateway` runs with API keys off.
+    pub gateway: Option<String>,
 }
 
 /// Redis (caches and rate limits: nothing that must survive).
@@ -368,6 +370,7 @@ impl Settings {
             "deadline" => &self.database.deadline,
             "approval" => &self.database.approval,
             "joint" => &self.database.joint,
+            "gateway" => &self.database.gateway,
             other => bail!("unknown service {other}"),
         };
         url.clone()

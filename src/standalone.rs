@@ -71,6 +71,8 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
         oidc: settings.oidc()?,
         cors_origins: settings.cors_origins()?,
         rate_limits: settings.rate_limits()?,
+        database_url: Some(settings.standalone_database_url("gateway")?),
+        auto_migrate: true,
         limiter_store,
         openapi: openapi::merged(),
     })

@@ -42,6 +42,29 @@ fn the_committed_openapi_file_matches_the_code() {
 }
 
 #[test]
+fn the_committed_asyncapi_file_matches_the_code() {
+    let out = govhall(&["asyncapi"], &[]);
+    assert!(out.status.success());
+    let generated = String::from_utf8(out.stdout).unwrap();
+    let committed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/asyncapi.yaml"
+    ))
+    .unwrap_or_default();
+    assert!(
+        generated == committed,
+        "openapi/asyncapi.yaml is stale: run `cargo run -- asyncapi > openapi/asyncapi.yaml`"
+    );
+    assert!(generated.contains("\nasyncapi: 3.0.0\n"));
+    for channel in ["intake.case.submitted:", "joint.stage.sent:"] {
+        assert!(
+            generated.contains(&format!("\n  {channel}\n")),
+            "{channel} missing from the document"
+        );
+    }
+}
+
+#[test]
 fn a_malformed_setting_is_refused_naming_its_key() {
     let out = govhall(&["openapi"], &[("GOVHALL_BUS__DELIVERY_LIMIT", "0")]);
     assert!(!out.status.success());
@@ -119,7 +142,7 @@ fn migrate_creates_every_service_database() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for service in ["intake", "deadline", "approval", "joint"] {
+    for service in ["intake", "deadline", "approval", "joint", "gateway"] {
         assert!(dir.join(format!("{service}.db")).exists(), "{service}.db");
         assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("migrated {service}")));
     }

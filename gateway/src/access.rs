@@ -195,6 +195,10 @@ pub const ACCESS: &[AccessRule] = &[
     rule("GET", "/api/v1/admin/divisions/{code}/changes", ADMIN),
     rule("POST", "/api/v1/admin/divisions/{code}/retirement", ADMIN),
     rule("POST", "/api/v1/calendar/days", ADMIN),
+    rule("GET", "/api/v1/admin/api-keys", ADMIN),
+    rule("POST", "/api/v1/admin/api-keys", ADMIN),
+    rule("GET", "/api/v1/admin/api-keys/{id}", ADMIN),
+    rule("POST", "/api/v1/admin/api-keys/{id}/revocation", ADMIN),
     rule("PUT", "/api/v1/calendar/years/{year}", ADMIN),
     // Applications.
     rule("GET", "/api/v1/drafts", APPLICANTS),
@@ -419,6 +423,7 @@ mod tests {
                 department: None,
             },
             scopes: None,
+            rate_per_minute: None,
         }
     }
 
@@ -432,6 +437,7 @@ mod tests {
                 department: None,
             },
             scopes,
+            rate_per_minute: None,
         }
     }
 

@@ -5,7 +5,10 @@ use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use govhall_web::Principal;
 use jsonwebtoken::Algorithm;
 
+use std::sync::Arc;
+
 use crate::{
+    api_keys::{API_KEY_HEADER, ApiKeys},
     dev_issuer::{DevIssuer, invalid_token},
     error::GatewayError,
     oidc::OidcVerifier,
@@ -18,6 +21,8 @@ pub struct Caller {
     pub principal: Principal,
     /// The scopes an integrator was granted; `None` for people.
     pub scopes: Option<Vec<String>>,
+    /// A rate limit of the caller's own (an API key's), per minute.
+    pub rate_per_minute: Option<u32>,
 }
 
 /// The ways a caller can prove who he is.
@@ -27,6 +32,8 @@ pub(crate) struct Authenticator {
     pub dev_issuer: Option<DevIssuer>,
     /// The identity provider's tokens, verified against its JWKS.
     pub oidc: Option<OidcVerifier>,
+    /// API keys govhall issued to integrators.
+    pub api_keys: Option<Arc<ApiKeys>>,
 }
 
 impl Authenticator {
@@ -35,10 +42,28 @@ impl Authenticator {
         &self,
         headers: &HeaderMap,
     ) -> Result<Option<Caller>, GatewayError> {
+        let invalid = |problem| GatewayError::InvalidToken(Box::new(problem));
+        if let Some(key) = headers.get(API_KEY_HEADER) {
+            if headers.contains_key(AUTHORIZATION) {
+                return Err(invalid(invalid_token(
+                    "send either an API key or a bearer token, not both",
+                )));
+            }
+            let keys = self.api_keys.as_ref().ok_or_else(|| {
+                invalid(invalid_token("API keys are not enabled on this gateway"))
+            })?;
+            let key = key
+                .to_str()
+                .map_err(|_| invalid(invalid_token("the API key is malformed")))?;
+            return match keys.verify(key.trim()).await {
+                Ok(caller) => Ok(Some(caller)),
+                Err(problem) if problem.status == 401 => Err(invalid(problem)),
+                Err(problem) => Err(GatewayError::Unavailable(Box::new(problem))),
+            };
+        }
         let Some(value) = headers.get(AUTHORIZATION) else {
             return Ok(None);
         };
-        let invalid = |problem| GatewayError::InvalidToken(Box::new(problem));
         let token =
             value.to_str().ok().and_then(bearer_token).ok_or_else(|| {
                 invalid(invalid_token("expected `Authorization: Bearer <token>`"))

@@ -125,7 +125,11 @@ impl DevIssuer {
                         .map(str::to_owned)
                         .collect()
                 });
-                Caller { principal, scopes }
+                Caller {
+                    principal,
+                    scopes,
+                    rate_per_minute: None,
+                }
             })
             .map_err(|e| {
                 // The kind only: the token itself never reaches the logs.

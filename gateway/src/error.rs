@@ -48,6 +48,9 @@ pub(crate) enum GatewayError {
     /// The upstream did not answer within the timeout.
     #[error("upstream {0} timed out")]
     UpstreamTimeout(&'static str),
+    /// A dependency of the gateway (its database) cannot answer now.
+    #[error("unavailable: {0}")]
+    Unavailable(Box<Problem>),
     /// Anything else; the cause is logged where it happens.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -117,6 +120,7 @@ impl GatewayError {
                 "上游服务超时",
             )
             .with_detail(format!("the {name} service did not answer in time")),
+            GatewayError::Unavailable(problem) => (**problem).clone(),
             GatewayError::Unexpected(_) => Problem::internal(),
         }
     }
@@ -136,6 +140,7 @@ impl GatewayError {
             | GatewayError::RequestBody
             | GatewayError::UpstreamUnavailable(_)
             | GatewayError::UpstreamTimeout(_)
+            | GatewayError::Unavailable(_)
             | GatewayError::Unexpected(_) => None,
         }
     }
@@ -157,6 +162,7 @@ impl ResponseError for GatewayError {
             GatewayError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             GatewayError::UpstreamUnavailable(_) => StatusCode::BAD_GATEWAY,
             GatewayError::UpstreamTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+            GatewayError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             GatewayError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -15,8 +15,10 @@ use std::{
 
 use actix_web::http::header::HeaderMap;
 use govhall_cache::{Cache, MemoryCache};
-use govhall_web::{Principal, PrincipalKind};
+use govhall_web::PrincipalKind;
 use ipnet::IpNet;
+
+use crate::auth::Caller;
 
 /// At most `limit` requests per `period` (in bursts of up to `limit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,16 +120,19 @@ impl Limiter {
         self.admit(&format!("rl:ip:{ip}"), self.limits.per_ip).await
     }
 
-    /// `Some(wait)` when the principal has used up its budget.
-    pub(crate) async fn check_principal(&self, principal: &Principal) -> Option<Duration> {
-        let quota = match principal.kind {
-            PrincipalKind::Integrator => self
+    /// `Some(wait)` when the caller has used up its budget: its own (an API key's), else
+    /// its integrator's quota, else the default per principal.
+    pub(crate) async fn check_caller(&self, caller: &Caller) -> Option<Duration> {
+        let principal = &caller.principal;
+        let quota = match (caller.rate_per_minute, principal.kind) {
+            (Some(own), _) => Quota::per_minute(own),
+            (None, PrincipalKind::Integrator) => self
                 .limits
                 .integrators
                 .get(&principal.sub)
                 .copied()
                 .unwrap_or(self.limits.per_principal),
-            _ => self.limits.per_principal,
+            (None, _) => self.limits.per_principal,
         };
         let kind = match principal.kind {
             PrincipalKind::Citizen => "citizen",

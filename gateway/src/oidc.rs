@@ -338,7 +338,11 @@ fn caller(claims: Claims) -> Result<Caller, Problem> {
         department: claims.department,
     };
     let scopes = (kind == PrincipalKind::Integrator).then_some(scopes);
-    Ok(Caller { principal, scopes })
+    Ok(Caller {
+        principal,
+        scopes,
+        rate_per_minute: None,
+    })
 }
 
 #[cfg(test)]

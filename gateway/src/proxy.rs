@@ -31,7 +31,8 @@ use url::Url;
 
 use crate::{
     access::{self, Verdict},
-    auth::Authenticator,
+    api_keys::{API_KEY_HEADER, ApiKeys},
+    auth::{Authenticator, Caller},
     error::GatewayError,
     limits::Limiter,
     routes,
@@ -45,12 +46,55 @@ pub(crate) struct ProxyState {
     pub authenticator: Authenticator,
     pub limiter: Limiter,
     pub upstream_timeout: Duration,
+    /// API keys, when the gateway has a database.
+    pub api_keys: Option<Arc<ApiKeys>>,
+}
+
+/// Rate limits, authentication and the role × route matrix, for a proxied or a local
+/// route: the caller, and the largest body the operation takes.
+pub(crate) async fn gate(
+    req: &HttpRequest,
+    state: &ProxyState,
+) -> Result<(Option<Caller>, u64), GatewayError> {
+    // The client address first: unverified tokens cost a signature check, and a flood of
+    // them must not reach the identity provider's key set either.
+    let client_ip = state.limiter.client_ip(req.peer_addr(), req.headers());
+    if let Some(wait) = state.limiter.check_ip(client_ip).await {
+        return Err(GatewayError::RateLimited(wait));
+    }
+    let caller = state.authenticator.authenticate(req.headers()).await?;
+    if let Some(caller) = &caller
+        && let Some(wait) = state.limiter.check_caller(caller).await
+    {
+        return Err(GatewayError::RateLimited(wait));
+    }
+    let body_limit = match access::check(req.method(), req.path(), caller.as_ref()) {
+        Verdict::Allowed(limit) => limit,
+        Verdict::NoSuchPath => return Err(GatewayError::RouteNotFound),
+        Verdict::MethodNotAllowed(allowed) => return Err(GatewayError::MethodNotAllowed(allowed)),
+        Verdict::LoginRequired => return Err(GatewayError::LoginRequired),
+        Verdict::Forbidden(audience) => {
+            return Err(GatewayError::Forbidden(access::describe(audience)));
+        }
+        Verdict::MissingScope(scope) => return Err(GatewayError::InsufficientScope(scope)),
+    };
+    Ok((caller, body_limit))
+}
+
+/// [`gate`] for the gateway's own routes (their bodies are limited by their extractors).
+pub(crate) async fn admit(
+    req: &HttpRequest,
+    state: &ProxyState,
+) -> Result<Option<Caller>, GatewayError> {
+    gate(req, state).await.map(|(caller, _)| caller)
 }
 
 /// Request headers the gateway sets itself or must not pass on, beyond the hop-by-hop ones.
 const REPLACED_REQUEST_HEADERS: &[&str] = &[
     "host",
+    // Credentials stay at the gateway: services trust only the signed principal.
     "authorization",
+    API_KEY_HEADER,
     // Framing is decided again for the upstream hop.
     "content-length",
     // The gateway already answered any `Expect: 100-continue` itself.
@@ -76,28 +120,7 @@ pub(crate) async fn forward(
     let upstream = rule.upstream.name();
     tracing::Span::current().record("upstream", upstream);
     routes::check_path(req.path())?;
-    // The client address first: unverified tokens cost a signature check, and a flood of
-    // them must not reach the identity provider's key set either.
-    let client_ip = state.limiter.client_ip(req.peer_addr(), req.headers());
-    if let Some(wait) = state.limiter.check_ip(client_ip).await {
-        return Err(GatewayError::RateLimited(wait));
-    }
-    let caller = state.authenticator.authenticate(req.headers()).await?;
-    if let Some(caller) = &caller
-        && let Some(wait) = state.limiter.check_principal(&caller.principal).await
-    {
-        return Err(GatewayError::RateLimited(wait));
-    }
-    let body_limit = match access::check(req.method(), req.path(), caller.as_ref()) {
-        Verdict::Allowed(limit) => limit,
-        Verdict::NoSuchPath => return Err(GatewayError::RouteNotFound),
-        Verdict::MethodNotAllowed(allowed) => return Err(GatewayError::MethodNotAllowed(allowed)),
-        Verdict::LoginRequired => return Err(GatewayError::LoginRequired),
-        Verdict::Forbidden(audience) => {
-            return Err(GatewayError::Forbidden(access::describe(audience)));
-        }
-        Verdict::MissingScope(scope) => return Err(GatewayError::InsufficientScope(scope)),
-    };
+    let (caller, body_limit) = gate(&req, &state).await?;
     let declared = content_length(req.headers());
     if declared.is_some_and(|len| len > body_limit) {
         return Err(GatewayError::BodyTooLarge(body_limit));

@@ -56,6 +56,10 @@ pub struct GatewaySettings {
     /// Origins of browser clients allowed to call the API cross-origin
     /// (`https://hall.example.gov.cn`); none: same-origin only.
     pub cors_origins: Vec<String>,
+    /// The gateway's own database (API keys); none: API keys are off.
+    pub database_url: Option<String>,
+    /// Migrate that database at start.
+    pub auto_migrate: bool,
     /// Rate limits per client IP and per principal.
     pub rate_limits: RateLimits,
     /// Where the rate-limit counters live: Redis in production (shared by every replica),

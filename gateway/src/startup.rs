@@ -17,7 +17,10 @@ use govhall_web::{
 use tokio_util::sync::CancellationToken;
 use utoipa_swagger_ui::SwaggerUi;
 
+use sea_orm_migration::MigratorTrait;
+
 use crate::{
+    api_keys::{self, ApiKeys, migration::Migrator},
     auth::Authenticator,
     limits::Limiter,
     oidc::OidcVerifier,
@@ -98,6 +101,23 @@ impl Application {
                 })
                 .collect(),
         );
+        let api_keys = match &settings.database_url {
+            Some(url) => {
+                let db = govhall_runtime::connect_database(url)
+                    .await
+                    .context("Failed to connect to the gateway's database")?;
+                if settings.auto_migrate {
+                    Migrator::up(&db, None)
+                        .await
+                        .context("Failed to migrate the gateway's database")?;
+                }
+                Some(Arc::new(ApiKeys::new(db)))
+            }
+            None => {
+                tracing::info!("the gateway has no database: API keys are off");
+                None
+            }
+        };
         let upstream_timeout = settings.upstream_timeout;
         let cors_origins = settings.cors_origins;
         let openapi = settings.openapi;
@@ -108,7 +128,9 @@ impl Application {
             authenticator: Authenticator {
                 dev_issuer: settings.dev_issuer,
                 oidc: settings.oidc.map(OidcVerifier::new),
+                api_keys: api_keys.clone(),
             },
+            api_keys,
             upstream_timeout,
         });
 
@@ -131,6 +153,7 @@ impl Application {
                 .app_data(web::Data::new(client))
                 .configure(problem::configure_extractors)
                 .configure(move |cfg| health::configure(cfg, readiness))
+                .configure(api_keys::routes::configure)
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 .default_service(web::to(proxy::forward))

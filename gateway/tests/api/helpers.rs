@@ -159,6 +159,8 @@ pub struct Options {
     pub joint_unreachable: bool,
     /// Accept the tokens of this identity provider.
     pub oidc: Option<govhall_gateway::oidc::OidcSettings>,
+    /// The gateway's database (API keys).
+    pub database_url: Option<String>,
     /// Origins allowed cross-origin.
     pub cors_origins: Vec<String>,
     /// Rate limits (off unless a test sets them).
@@ -181,6 +183,7 @@ impl Default for Options {
             },
             limiter_store: None,
             cors_origins: Vec::new(),
+            database_url: None,
         }
     }
 }
@@ -249,6 +252,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         dev_issuer: options.with_dev_issuer.then(|| dev_issuer.clone()),
         oidc: options.oidc.clone(),
         cors_origins: options.cors_origins.clone(),
+        database_url: options.database_url.clone(),
+        auto_migrate: true,
         rate_limits: options.rate_limits.clone(),
         limiter_store: options
             .limiter_store

@@ -1,6 +1,7 @@
 //! Gateway integration tests: a real gateway in front of a real echo upstream.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_keys;
 mod auth;
 mod edges;
 mod helpers;

@@ -34,13 +34,18 @@ fn principal(who: Who) -> Option<Principal> {
     })
 }
 
+/// Served by the gateway itself rather than forwarded.
+fn local(template: &str) -> bool {
+    template.starts_with("/api/v1/admin/api-keys")
+}
+
 /// The template with every `{param}` filled in.
 fn concrete(template: &str) -> String {
     template
         .split('/')
         .map(|segment| {
             if segment.starts_with('{') {
-                "x-1"
+                "0190f5a4-7b1c-7000-8000-000000000001"
             } else {
                 segment
             }
@@ -75,29 +80,22 @@ async fn every_operation_admits_exactly_the_callers_of_its_row() {
             let hits = app.upstream.hits();
             let status = call(&app, rule.method, &path, token.as_deref()).await;
             calls += 1;
-            let expected = if rule.audience.contains(who) {
-                200
-            } else if who == Who::Anonymous {
-                401
+            let admitted = rule.audience.contains(who);
+            let what = format!("{} {} as {}", rule.method, rule.path, who.name());
+            if !admitted {
+                let expected = if who == Who::Anonymous { 401 } else { 403 };
+                assert_eq!(status, expected, "{what}");
+            } else if local(rule.path) {
+                // The gateway's own routes answer themselves (here: no database, 503).
+                assert!(![401, 403, 404, 405].contains(&status), "{what}: {status}");
             } else {
-                403
-            };
-            assert_eq!(
-                status,
-                expected,
-                "{} {} as {}",
-                rule.method,
-                rule.path,
-                who.name()
-            );
+                assert_eq!(status, 200, "{what}");
+            }
             let forwarded = app.upstream.hits() - hits;
             assert_eq!(
                 forwarded,
-                usize::from(expected == 200),
-                "{} {} as {}: forwarded only when admitted",
-                rule.method,
-                rule.path,
-                who.name()
+                usize::from(admitted && !local(rule.path)),
+                "{what}: forwarded only when admitted"
             );
         }
     }
@@ -126,15 +124,13 @@ async fn staff_without_roles_and_integrators_without_scopes_pass_only_public_ope
     for rule in ACCESS {
         let path = concrete(rule.path);
         let public = rule.audience.contains(Who::Anonymous);
-        let expected = if public { 200 } else { 403 };
         for token in [&roleless, &unscoped] {
-            assert_eq!(
-                call(&app, rule.method, &path, Some(token)).await,
-                expected,
-                "{} {}",
-                rule.method,
-                rule.path
-            );
+            let status = call(&app, rule.method, &path, Some(token)).await;
+            if public {
+                assert!(status == 200, "{} {}: {status}", rule.method, rule.path);
+            } else {
+                assert_eq!(status, 403, "{} {}", rule.method, rule.path);
+            }
         }
     }
 }
