@@ -107,6 +107,30 @@ impl Tokens {
         })
     }
 
+    pub fn legal_person(&self, sub: &str) -> String {
+        self.mint(Principal {
+            sub: sub.into(),
+            kind: PrincipalKind::LegalPerson,
+            roles: vec![],
+            division: None,
+            department: None,
+        })
+    }
+
+    /// An integrator (a system acting for applicants) granted `scopes`.
+    pub fn integrator(&self, sub: &str, scopes: &[String]) -> String {
+        let p = Principal {
+            sub: sub.into(),
+            kind: PrincipalKind::Integrator,
+            roles: vec![],
+            division: None,
+            department: None,
+        };
+        self.issuer
+            .mint_scoped(&p, scopes, Duration::from_secs(600))
+            .unwrap()
+    }
+
     pub fn staff(
         &self,
         sub: &str,
@@ -181,6 +205,35 @@ impl Api {
             req = req.insert_header((*k, *v));
         }
         Self::reply(req.send_json(body).await.unwrap()).await
+    }
+
+    /// Any request: `method` on `path`, with an optional token, headers and a body given as
+    /// content type and bytes.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
+        let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.insert_header((*k, *v));
+        }
+        let res = match body {
+            Some((content_type, bytes)) => {
+                req.insert_header(("content-type", content_type))
+                    .send_body(bytes)
+                    .await
+            }
+            None => req.send().await,
+        };
+        Self::reply(res.unwrap()).await
     }
 
     /// A GET with extra headers and no token.

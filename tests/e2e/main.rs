@@ -7,5 +7,6 @@ mod deployments;
 mod distributed;
 mod flow;
 mod helpers;
+mod isolation;
 mod standalone;
 mod traces;
