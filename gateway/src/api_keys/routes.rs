@@ -177,7 +177,10 @@ fn admin_prefix(principal: &Principal) -> Result<String, Problem> {
     let division = principal
         .division
         .as_deref()
-        .ok_or_else(|| Problem::forbidden("an administrator without a division issues no keys"))?;
+        .filter(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            Problem::forbidden("an administrator without a six-digit division manages no keys")
+        })?;
     Ok(if division == "000000" {
         String::new()
     } else if let Some(province) = division.strip_suffix("0000") {
@@ -248,6 +251,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, Problem> {
         (status = 200, description = "A retry of an earlier request: the record, without the key", body = ApiKeyOut),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator, or an administrator without a division", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The client id belongs to an integrator registered by another division's administrators", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (unknown scope, expiry in the past…), or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The gateway has no database", body = Problem, content_type = "application/problem+json"),
@@ -300,6 +304,20 @@ pub(crate) async fn create_api_key(
             .map_err(database)?
     {
         return replay(earlier, &hash);
+    }
+    // A client id belongs to the division its first key was issued in: only administrators
+    // of that division or above issue more (rotation); one elsewhere must not mint keys that
+    // act as another region's integrator.
+    let prefix = admin_prefix(&principal)?;
+    let home = store::home_of_client(&keys.db, &input.client_id)
+        .await
+        .map_err(database)?;
+    if home.is_some_and(|home| !home.starts_with(&prefix)) {
+        return Err(Problem::conflict(
+            "client_id_taken",
+            "this client id belongs to an integrator registered by another division's administrators",
+        )
+        .into());
     }
 
     let new = generate();

@@ -71,6 +71,21 @@ pub async fn by_idempotency_key(
         .await
 }
 
+/// The division the first key for `client_id` was issued in (revoked keys count): the
+/// integrator's home.
+pub async fn home_of_client(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+) -> Result<Option<String>, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::ClientId.eq(client_id))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .one(db)
+        .await?
+        .map(|row| row.division))
+}
+
 /// Keys issued in divisions starting with `prefix`, newest first.
 pub async fn under(
     db: &impl ConnectionTrait,

@@ -232,6 +232,47 @@ async fn bad_keys_bad_requests_and_other_divisions_are_refused(app: TestApp) {
         get(&app, "/api/v1/admin/api-keys", &admin_nj).await.1,
         json!([])
     );
+    // Nor can he issue a key that would act as Suzhou's integrator; Suzhou's districts'
+    // administrators neither, but the province's can.
+    let (status, problem) = post(
+        &app,
+        "/api/v1/admin/api-keys",
+        &admin_nj,
+        None,
+        &portal_key(),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (409, Some("client_id_taken"))
+    );
+    let (status, _) = post(
+        &app,
+        "/api/v1/admin/api-keys",
+        &app.token_for(&admin("320505")),
+        None,
+        &portal_key(),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = post(
+        &app,
+        "/api/v1/admin/api-keys",
+        &app.token_for(&admin("320000")),
+        None,
+        &portal_key(),
+    )
+    .await;
+    assert_eq!(status, 201, "rotation by the province");
+    let (status, _) = post(
+        &app,
+        "/api/v1/admin/api-keys",
+        &admin_sz,
+        None,
+        &portal_key(),
+    )
+    .await;
+    assert_eq!(status, 201, "and by the integrator's own city");
     // The province's administrator sees the keys of the cities below.
     let (status, _) = get(
         &app,
