@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: make sure the infrastructure runs, then format check, clippy with
-# warnings denied, and the whole test suite (unit, bus conformance on both buses,
-# gateway, end-to-end on standalone and on PostgreSQL + RabbitMQ).
+# warnings denied, the whole test suite (unit, bus conformance on both buses, gateway,
+# end-to-end on standalone and on PostgreSQL + RabbitMQ), and Schemathesis against the
+# running gateway with the committed spec, for every kind of caller.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,3 +28,6 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+echo "== schemathesis"
+scripts/schemathesis.sh

@@ -64,6 +64,10 @@ enum Command {
         /// Department code.
         #[arg(long)]
         department: Option<String>,
+        /// An integrator's scopes (repeatable or comma-separated; default: every scope
+        /// integrators can be granted).
+        #[arg(long, value_delimiter = ',')]
+        scope: Vec<String>,
         /// Lifetime in seconds.
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
@@ -159,6 +163,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             role,
             division,
             department,
+            scope,
             ttl,
         } => {
             if settings.dev_issuer.enabled == Some(false) {
@@ -190,7 +195,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 division,
                 department,
             };
-            println!("{}", issuer.mint(&principal, Duration::from_secs(ttl))?);
+            let scopes = if principal.kind == PrincipalKind::Integrator && scope.is_empty() {
+                govhall_gateway::access::integrator_scopes()
+                    .into_iter()
+                    .collect()
+            } else {
+                scope
+            };
+            println!(
+                "{}",
+                issuer.mint_scoped(&principal, &scopes, Duration::from_secs(ttl))?
+            );
             Ok(())
         }
     }

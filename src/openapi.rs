@@ -146,10 +146,42 @@ fn gateway_responses(operation: &mut utoipa::openapi::path::Operation, public: b
         "429",
         "Too many requests from this address or caller; `Retry-After` says when to retry",
     );
+    let json_body = operation
+        .request_body
+        .as_ref()
+        .is_some_and(|body| match body {
+            RefOr::T(body) => body.content.keys().any(|media| media == "application/json"),
+            RefOr::Ref(_) => false,
+        });
     if operation.request_body.is_some() {
         add(
             "413",
             "The request body is larger than the operation accepts",
+        );
+    }
+    if json_body {
+        add("415", "The request body is not `application/json`");
+    }
+    let located = |place: utoipa::openapi::path::ParameterIn| {
+        operation.parameters.as_ref().is_some_and(|parameters| {
+            parameters
+                .iter()
+                .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+        })
+    };
+    let has_query = located(utoipa::openapi::path::ParameterIn::Query)
+        || located(utoipa::openapi::path::ParameterIn::Header);
+    let has_path = located(utoipa::openapi::path::ParameterIn::Path);
+    if has_path {
+        add(
+            "404",
+            "Nothing the caller may see has this id (or the id is not well formed)",
+        );
+    }
+    if operation.request_body.is_some() || has_query {
+        add(
+            "422",
+            "The request parses but breaks a rule; `errors` names each field or parameter",
         );
     }
 }

@@ -345,6 +345,15 @@ pub fn scope_for(method: &str, path: &str) -> String {
     format!("{resource}:{access}")
 }
 
+/// The scopes integrators can be granted: one per resource and access they can reach.
+pub fn integrator_scopes() -> std::collections::BTreeSet<String> {
+    ACCESS
+        .iter()
+        .filter(|rule| rule.audience.contains(Integrator) && !rule.audience.contains(Anonymous))
+        .map(|rule| scope_for(rule.method, rule.path))
+        .collect()
+}
+
 /// Decides one request.
 pub(crate) fn check(method: &Method, path: &str, caller: Option<&Caller>) -> Verdict {
     let rows = rows_for(path);

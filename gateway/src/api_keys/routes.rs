@@ -22,7 +22,7 @@ use validator::Validate;
 
 use super::{ApiKeys, digest, generate, store};
 use crate::{
-    access::{ACCESS, Who, scope_for},
+    access::integrator_scopes,
     auth::Caller,
     proxy::{ProxyState, admit},
 };
@@ -155,17 +155,6 @@ fn principal_of(caller: Option<web::ReqData<Caller>>) -> Result<Principal, Probl
         .ok_or_else(|| Problem::unauthorized("login required"))
 }
 
-/// The scopes integrators may be granted: one per resource and access they can reach.
-pub fn grantable_scopes() -> BTreeSet<String> {
-    ACCESS
-        .iter()
-        .filter(|rule| {
-            rule.audience.contains(Who::Integrator) && !rule.audience.contains(Who::Anonymous)
-        })
-        .map(|rule| scope_for(rule.method, rule.path))
-        .collect()
-}
-
 fn keys(state: &ProxyState) -> Result<&ApiKeys, Problem> {
     state.api_keys.as_deref().ok_or_else(|| {
         Problem::unavailable("API keys are not enabled: the gateway has no database")
@@ -274,7 +263,7 @@ pub(crate) async fn create_api_key(
         .err()
         .map(|e| govhall_web::extract::flatten(&e))
         .unwrap_or_default();
-    let grantable = grantable_scopes();
+    let grantable = integrator_scopes();
     for (i, scope) in input.scopes.iter().enumerate() {
         if !grantable.contains(scope) {
             errors.push(FieldError {

@@ -88,15 +88,71 @@ impl FromRequest for JsonBytes {
     }
 }
 
+/// A JSON request body: 415 for another media type, 413 when too large, 400 when it is not
+/// JSON, 422 naming the field when it does not fit `T`. Use it instead of `web::Json`.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The inner value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = JsonBytes::from_request(req, payload);
+        Box::pin(async move {
+            let JsonBytes(bytes) = body.await?;
+            Ok(Json(parse::<T>(&bytes)?))
+        })
+    }
+}
+
+/// Numbers JSON writes with a fraction of zero (`3.0`) are integers as far as JSON and JSON
+/// Schema go; serde would refuse them for an integer field.
+fn integral(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                // Exact: every integer below 2^53 is a float without loss.
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "checked: integral and below 2^53"
+                )]
+                let i = f as i64;
+                *value = serde_json::Value::from(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral),
+        _ => {}
+    }
+}
+
 /// Parses JSON, turning type errors into 422 naming the field and syntax errors into 400.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problem::bad_request("malformed_json", e.to_string()))?;
+    integral(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return Problem::bad_request("malformed_json", inner.to_string());
-        }
         let message = inner.to_string();
         // serde reports a missing field at its parent's path; name the field itself.
         let field = match message
@@ -199,6 +255,17 @@ mod tests {
         let p = parse::<Outer>(br#"{"items":[{}],"count":1}"#).unwrap_err();
         assert_eq!(p.errors[0].field, "items[0].name");
         assert_eq!(p.errors[0].code, "required");
+    }
+
+    #[test]
+    fn integral_floats_fit_integer_fields_and_fractions_name_the_field() {
+        let v = parse::<Outer>(br#"{"items":[],"count":3.0}"#).unwrap();
+        assert_eq!(v.count, 3);
+        let problem = parse::<Outer>(br#"{"items":[],"count":2.5}"#).unwrap_err();
+        assert_eq!(
+            (problem.status, problem.errors[0].field.as_str()),
+            (422, "count")
+        );
     }
 
     #[test]

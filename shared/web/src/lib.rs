@@ -9,6 +9,6 @@ pub mod problem;
 pub mod request_id;
 
 pub use auth::{InternalKey, Principal, PrincipalKind, Role};
-pub use extract::ValidatedJson;
+pub use extract::{Json, ValidatedJson};
 pub use problem::{FieldError, Problem};
 pub use request_id::RequestContext;

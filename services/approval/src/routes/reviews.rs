@@ -227,7 +227,7 @@ pub async fn add_department(
     principal: Principal,
     ctx: RequestContext,
     id: web::Path<Uuid>,
-    body: web::Json<AddDepartmentIn>,
+    body: govhall_web::Json<AddDepartmentIn>,
 ) -> Result<HttpResponse, Problem> {
     let body = body.into_inner();
     reason_required(&body.reason)?;
@@ -338,7 +338,7 @@ pub async fn remove_department(
     principal: Principal,
     ctx: RequestContext,
     path: web::Path<(Uuid, String)>,
-    body: web::Json<RemoveDepartmentIn>,
+    body: govhall_web::Json<RemoveDepartmentIn>,
 ) -> Result<HttpResponse, Problem> {
     let (id, code) = path.into_inner();
     reason_required(&body.reason)?;
@@ -484,7 +484,7 @@ pub async fn return_to_window(
     principal: Principal,
     ctx: RequestContext,
     id: web::Path<Uuid>,
-    body: web::Json<ReturnIn>,
+    body: govhall_web::Json<ReturnIn>,
 ) -> Result<HttpResponse, Problem> {
     reason_required(&body.reason)?;
     let (review, all) = visible(&state, &principal, *id).await?;

@@ -53,8 +53,21 @@ pub struct SupervisionQuery {
     pub from: Option<NaiveDate>,
     /// Last day of the period (summary; default today).
     pub to: Option<NaiveDate>,
-    /// At most this many clocks (list; default 100, at most 1000).
-    pub limit: Option<u64>,
+    /// At most this many clocks (list; 1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// 422 unless `limit` is 1 to 1000 (both operations share the query, so both check it).
+fn check_limit(query: &SupervisionQuery) -> Result<(), Problem> {
+    if query.limit.is_some_and(|l| !(1..=1000).contains(&l)) {
+        return Err(Problem::validation(vec![FieldError {
+            field: "limit".into(),
+            message: "limit must be 1 to 1000".into(),
+            code: "out_of_range".into(),
+        }]));
+    }
+    Ok(())
 }
 
 /// A clock under supervision.
@@ -206,6 +219,7 @@ pub async fn list_supervised_clocks(
     query: web::Query<SupervisionQuery>,
 ) -> Result<HttpResponse, Problem> {
     let scope = scope(&principal, query.division.as_ref())?;
+    check_limit(&query)?;
     let mut q = filtered(&query, &scope).filter(Column::State.is_in(["running", "paused"]));
     if let Some(kind) = &query.kind {
         q = q.filter(Column::Kind.eq(kind.clone()));
@@ -229,7 +243,7 @@ pub async fn list_supervised_clocks(
     };
     let rows = q
         .order_by_asc(Column::DueAt)
-        .limit(query.limit.unwrap_or(100).min(1000))
+        .limit(u64::from(query.limit.unwrap_or(100)))
         .all(&state.db)
         .await
         .map_err(internal)?;
@@ -259,6 +273,7 @@ pub async fn supervision_summary(
     query: web::Query<SupervisionQuery>,
 ) -> Result<HttpResponse, Problem> {
     let scope = scope(&principal, query.division.as_ref())?;
+    check_limit(&query)?;
     let to = query
         .to
         .unwrap_or_else(|| local_date(now.now().fixed_offset()));

@@ -42,8 +42,8 @@ pub struct DraftOut {
     pub matter_code: String,
     /// Matter name.
     pub matter_name: String,
-    /// The application so far.
-    #[schema(value_type = Object)]
+    /// The application so far (`null` until something is saved).
+    #[schema(value_type = Option<Object>)]
     pub application: serde_json::Value,
     /// Version, for `If-Match`.
     pub version: i32,
@@ -225,7 +225,7 @@ pub async fn update_draft(
     principal: Principal,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<DraftIn>,
+    body: govhall_web::Json<DraftIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let d = drafts::find_owned(&state.db, *id, &principal.sub)
         .await?

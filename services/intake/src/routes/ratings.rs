@@ -453,7 +453,7 @@ pub async fn close_rectification(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<ClosureIn>,
+    body: govhall_web::Json<ClosureIn>,
 ) -> Result<HttpResponse, IntakeError> {
     if body.note.trim().is_empty() {
         return Err(IntakeError::field("note", "required", "请填写整改情况"));

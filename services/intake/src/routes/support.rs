@@ -124,3 +124,42 @@ pub fn expected_version(req: &HttpRequest, body: Option<i32>) -> Result<Option<i
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
+
+/// The offset and size of a requested page: `page` from 1, `per_page` 1–100 (20 by
+/// default); out of range is a 422 naming the parameter, not silently clamped.
+pub fn paging(page: Option<u32>, per_page: Option<u32>) -> Result<(u64, u64), IntakeError> {
+    let per_page = per_page.unwrap_or(20);
+    if !(1..=100).contains(&per_page) {
+        return Err(IntakeError::field(
+            "per_page",
+            "out_of_range",
+            "per_page must be 1 to 100",
+        ));
+    }
+    let page = page.unwrap_or(1);
+    if !(1..=100_000).contains(&page) {
+        return Err(IntakeError::field(
+            "page",
+            "out_of_range",
+            "page must be 1 to 100000",
+        ));
+    }
+    Ok((
+        (u64::from(page) - 1) * u64::from(per_page),
+        u64::from(per_page),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_out_of_range_are_refused_not_clamped() {
+        assert_eq!(paging(None, None).ok(), Some((0, 20)));
+        assert_eq!(paging(Some(3), Some(50)).ok(), Some((100, 50)));
+        assert!(paging(None, Some(0)).is_err());
+        assert!(paging(None, Some(101)).is_err());
+        assert!(paging(Some(0), None).is_err());
+    }
+}

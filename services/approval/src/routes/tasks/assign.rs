@@ -116,7 +116,7 @@ pub async fn claim_task(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: web::Json<AssignIn>,
+    body: govhall_web::Json<AssignIn>,
 ) -> Result<HttpResponse, Problem> {
     if !principal.has_role(Role::Reviewer) && !principal.has_role(Role::Leader) {
         return Err(Problem::forbidden("only reviewers claim tasks"));
@@ -156,7 +156,7 @@ pub async fn release_task(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: web::Json<AssignIn>,
+    body: govhall_web::Json<AssignIn>,
 ) -> Result<HttpResponse, Problem> {
     let task = department_task(&state, &principal, *id).await?;
     if task.assignee.as_deref() != Some(principal.sub.as_str()) {
@@ -189,7 +189,7 @@ pub async fn assign_task(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: web::Json<AssignIn>,
+    body: govhall_web::Json<AssignIn>,
 ) -> Result<HttpResponse, Problem> {
     if !principal.has_role(Role::Leader) {
         return Err(Problem::forbidden(

@@ -98,7 +98,7 @@ pub async fn send_back_task(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: web::Json<SendBackIn>,
+    body: govhall_web::Json<SendBackIn>,
 ) -> Result<HttpResponse, Problem> {
     let internal = |e: sea_orm::DbErr| {
         tracing::error!(error = %e, "sending a task back failed");

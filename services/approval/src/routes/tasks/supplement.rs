@@ -53,7 +53,7 @@ pub async fn request_supplement_in_review(
     window: web::Data<SupplementWindow>,
     principal: Principal,
     id: web::Path<Uuid>,
-    body: web::Json<SupplementRequestIn>,
+    body: govhall_web::Json<SupplementRequestIn>,
 ) -> Result<HttpResponse, Problem> {
     let internal = |e: sea_orm::DbErr| {
         tracing::error!(error = %e, "recording a supplement request failed");

@@ -67,7 +67,7 @@ pub async fn suspend_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<SuspensionIn>,
+    body: govhall_web::Json<SuspensionIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let body = body.into_inner();
     if body.legal_basis.trim().is_empty() {
@@ -118,7 +118,7 @@ pub async fn resume_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<VersionIn>,
+    body: govhall_web::Json<VersionIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let case = load_visible(&state.db, &principal, *id).await?;
     if !handling_staff(&principal, &case) {
@@ -195,7 +195,7 @@ pub async fn deliver_result(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<DeliveryIn>,
+    body: govhall_web::Json<DeliveryIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let body = body.into_inner();
     if body.method == DeliveryMethod::Courier
@@ -277,7 +277,7 @@ pub async fn confirm_delivery(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<VersionIn>,
+    body: govhall_web::Json<VersionIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let case = load_visible(&state.db, &principal, *id).await?;
     if !is_owner(&principal, &case) && !is_clerk_of(&principal, &case) {
@@ -335,7 +335,7 @@ pub async fn withdraw_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<ReasonIn>,
+    body: govhall_web::Json<ReasonIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let case = load_visible(&state.db, &principal, *id).await?;
     if !is_owner(&principal, &case) && !is_clerk_of(&principal, &case) {
@@ -389,7 +389,7 @@ pub async fn terminate_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<ReasonIn>,
+    body: govhall_web::Json<ReasonIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let body = body.into_inner();
     let Some(reason) = body.reason.filter(|r| !r.trim().is_empty()) else {
@@ -460,7 +460,7 @@ pub async fn resubmit_to_review(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<ReasonIn>,
+    body: govhall_web::Json<ReasonIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let body = body.into_inner();
     let Some(note) = body.reason.filter(|r| !r.trim().is_empty()) else {

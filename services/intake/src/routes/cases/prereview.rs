@@ -85,7 +85,7 @@ pub async fn accept_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<AcceptanceIn>,
+    body: govhall_web::Json<AcceptanceIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let case = clerk_case(&state, &principal, *id).await?;
     let body = body.into_inner();
@@ -212,7 +212,7 @@ pub async fn reject_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<RejectionIn>,
+    body: govhall_web::Json<RejectionIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let body = body.into_inner();
     let mut errors = Vec::new();
@@ -304,7 +304,7 @@ pub async fn request_supplement(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<SupplementNoticeIn>,
+    body: govhall_web::Json<SupplementNoticeIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let case = clerk_case(&state, &principal, *id).await?;
     let body = body.into_inner();
@@ -415,7 +415,7 @@ pub async fn supplement_case(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<SupplementIn>,
+    body: govhall_web::Json<SupplementIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let case = load_visible(&state.db, &principal, *id).await?;
     if !is_owner(&principal, &case) && !is_clerk_of(&principal, &case) {
@@ -500,7 +500,7 @@ pub async fn fulfil_commitment(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<VersionIn>,
+    body: govhall_web::Json<VersionIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let case = clerk_case(&state, &principal, *id).await?;
     if case.commitment.is_none() {
@@ -580,7 +580,7 @@ pub async fn decide_on_the_spot(
     ctx: RequestContext,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<InstantDecisionIn>,
+    body: govhall_web::Json<InstantDecisionIn>,
 ) -> Result<HttpResponse, IntakeError> {
     let body = body.into_inner();
     if body.opinion.trim().is_empty() {

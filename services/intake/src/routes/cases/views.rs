@@ -239,9 +239,11 @@ pub struct SearchQuery {
     /// Matter implementation code.
     pub matter_code: Option<String>,
     /// Page, from 1.
-    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100_000)]
+    pub page: Option<u32>,
     /// Page size, 1–100.
-    pub per_page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
 }
 
 /// Searches the cases of the caller's division (a supervisor: and the divisions below it; a
@@ -268,8 +270,7 @@ pub async fn search_cases(
     let supervisor = principal.has_role(Role::Supervisor);
     let clerk_or_admin = principal.has_role(Role::WindowClerk) || principal.has_role(Role::Admin);
     let q = query.into_inner();
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
+    let (offset, per_page) = crate::routes::support::paging(q.page, q.per_page)?;
     let search = cases::Search {
         division_prefix: if supervisor {
             crate::domain::division::prefix(&division).to_owned()
@@ -287,7 +288,7 @@ pub async fn search_cases(
             .unwrap_or_default(),
         number: q.number,
         matter_code: q.matter_code,
-        offset: (page - 1) * per_page,
+        offset,
         limit: per_page,
     };
     // A non-supervisor's division must match exactly, not as a prefix.

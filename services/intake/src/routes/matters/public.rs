@@ -27,9 +27,11 @@ pub struct MatterQuery {
     /// Case type (`instant` or `promised`).
     pub case_type: Option<String>,
     /// Page, from 1.
-    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100_000)]
+    pub page: Option<u32>,
     /// Page size, 1–100 (20 by default).
-    pub per_page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub per_page: Option<u32>,
 }
 
 /// A page of the catalog.
@@ -57,8 +59,8 @@ pub async fn list_matters(
     query: web::Query<MatterQuery>,
 ) -> Result<HttpResponse, IntakeError> {
     let q = query.into_inner();
-    let per_page = q.per_page.unwrap_or(20).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
+    let (offset, per_page) = crate::routes::support::paging(q.page, q.per_page)?;
+    let page = offset / per_page + 1;
     let (rows, total) = matters::search(
         &state.db,
         &Search {
@@ -67,7 +69,7 @@ pub async fn list_matters(
             department: q.department,
             item_type: q.item_type,
             case_type: q.case_type,
-            offset: (page - 1) * per_page,
+            offset,
             limit: per_page,
         },
     )
