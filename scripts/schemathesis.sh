@@ -17,7 +17,18 @@ for candidate in "$HOME"/.pyenv/versions/3.13*/bin/python3 "$HOME"/.pyenv/versio
 done
 VENV="$HOME/.cache/govhall/venv-$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
 if ! "$VENV/bin/st" --version 2>/dev/null | grep -q "$VERSION"; then
-  "$PYTHON" -m venv "$VENV"
+  rm -rf "$VENV"
+  if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+    # Debian's own Python keeps venv in a package of its own.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-pip >/dev/null
+      rm -rf "$VENV"
+      "$PYTHON" -m venv "$VENV"
+    else
+      echo "Python's venv module is missing (Debian: apt-get install python3-venv)" >&2
+      exit 1
+    fi
+  fi
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
 ST="$VENV/bin/st"

@@ -307,6 +307,7 @@ async fn serve(
             database_url: settings.database.gateway.clone(),
             auto_migrate: settings.auto_migrate,
             openapi: openapi::merged(),
+            asyncapi: crate::asyncapi::document_yaml()?,
         })
         .await?;
         println!(

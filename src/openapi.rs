@@ -306,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn every_operation_has_a_summary_an_error_response_and_a_valid_request_example() {
+    fn every_operation_has_a_summary_error_responses_and_valid_examples() {
         let spec = serde_json::to_value(merged()).unwrap();
         let mut faults = Vec::new();
         for (method, path, operation) in operations_of(&spec) {
@@ -323,6 +323,33 @@ mod tests {
                     let problem = &response["content"]["application/problem+json"];
                     if problem.is_null() {
                         faults.push(format!("{name}: {code} is not problem+json"));
+                    }
+                }
+            }
+            for (code, response) in responses {
+                if !code.starts_with('2') {
+                    continue;
+                }
+                let Some(media) = response["content"].get("application/json") else {
+                    continue;
+                };
+                // An array's example is its items'.
+                let items = media["schema"]
+                    .get("items")
+                    .map(|items| serde_json::json!({ "schema": items }));
+                let example = example_of(&spec, media)
+                    .or_else(|| items.as_ref().and_then(|items| example_of(&spec, items)));
+                match (example, &items) {
+                    (None, _) => faults.push(format!("{name}: no example of its {code} response")),
+                    (Some(example), Some(items)) if media.get("example").is_none() => {
+                        if let Err(e) = check_against(&spec, &items["schema"], &example) {
+                            faults.push(format!("{name}: the {code} example does not fit: {e}"));
+                        }
+                    }
+                    (Some(example), _) => {
+                        if let Err(e) = check_against(&spec, &media["schema"], &example) {
+                            faults.push(format!("{name}: the {code} example does not fit: {e}"));
+                        }
                     }
                 }
             }

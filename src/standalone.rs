@@ -75,6 +75,7 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
         auto_migrate: true,
         limiter_store,
         openapi: openapi::merged(),
+        asyncapi: crate::asyncapi::document_yaml()?,
     })
     .await?;
     println!(

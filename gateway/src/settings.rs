@@ -67,6 +67,8 @@ pub struct GatewaySettings {
     pub limiter_store: Arc<dyn Cache>,
     /// The merged OpenAPI document served at `/openapi.json`.
     pub openapi: utoipa::openapi::OpenApi,
+    /// The AsyncAPI document of every event, served at `/asyncapi.yaml`.
+    pub asyncapi: String,
 }
 
 impl std::fmt::Debug for GatewaySettings {

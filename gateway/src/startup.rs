@@ -69,6 +69,16 @@ fn cors(origins: &[String]) -> Cors {
     cors
 }
 
+/// The AsyncAPI document, as given in the settings.
+struct AsyncApi(String);
+
+/// `GET /asyncapi.yaml`: the event contract, public like the OpenAPI document.
+async fn serve_asyncapi(document: web::Data<AsyncApi>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/yaml; charset=utf-8")
+        .body(document.0.clone())
+}
+
 /// How long in-flight requests may take to finish after a stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -121,6 +131,7 @@ impl Application {
         let upstream_timeout = settings.upstream_timeout;
         let cors_origins = settings.cors_origins;
         let openapi = settings.openapi;
+        let asyncapi = web::Data::new(AsyncApi(settings.asyncapi));
         let state = web::Data::new(ProxyState {
             upstreams: settings.upstreams,
             internal_key: settings.internal_key,
@@ -154,6 +165,8 @@ impl Application {
                 .configure(problem::configure_extractors)
                 .configure(move |cfg| health::configure(cfg, readiness))
                 .configure(api_keys::routes::configure)
+                .app_data(asyncapi.clone())
+                .route("/asyncapi.yaml", web::get().to(serve_asyncapi))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
                 .default_service(web::to(proxy::forward))

@@ -32,7 +32,7 @@ use crate::{
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "client_id": "suzhou-citizen-app", "name": "苏周到 App 申报接口",
-    "scopes": ["matters:read", "drafts:write", "drafts:read", "cases:read", "cases:write", "uploads:write"],
+    "scopes": ["drafts:write", "drafts:read", "cases:read", "cases:write", "uploads:write"],
     "rate_per_minute": 1200, "expires_at": "2027-12-31T23:59:59+08:00"
 }))]
 pub struct ApiKeyIn {
@@ -68,6 +68,7 @@ fn client_id_chars(value: &str) -> Result<(), validator::ValidationError> {
 
 /// An issued key, without its secret.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = api_key_example)]
 pub struct ApiKeyOut {
     /// Row id.
     pub id: Uuid,
@@ -97,8 +98,21 @@ pub struct ApiKeyOut {
     pub state: String,
 }
 
+/// The example of [`ApiKeyOut`] (also in [`ApiKeyCreated`]): the key of the request example,
+/// just issued.
+fn api_key_example() -> serde_json::Value {
+    serde_json::json!({"id": "01a2106e-6500-738e-8e70-d02cb3c478b6", "key_id": "3f9c2a7e5b1d8046",
+        "client_id": "suzhou-citizen-app", "name": "苏周到 App 申报接口",
+        "scopes": ["drafts:write", "drafts:read", "cases:read", "cases:write", "uploads:write"],
+        "rate_per_minute": 1200, "division": "320500", "created_by": "admin-sz",
+        "created_at": "2026-11-25T10:00:00+08:00", "expires_at": "2027-12-31T23:59:59+08:00",
+        "revoked_at": null, "revoked_by": null, "state": "active"})
+}
+
 /// A key as issued: the only time its secret is shown.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"key": "ghk_3f9c2a7e5b1d8046_9b2e4c71d0a85f3e6c1b7d94a2e05f8c3d6b19e7a4f02c85b7d3e1a96c4f0b28",
+    "api_key": api_key_example()}))]
 pub struct ApiKeyCreated {
     /// The key, to send as `X-Api-Key`. Shown once: govhall keeps only its digest.
     pub key: String,

@@ -260,6 +260,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             .clone()
             .unwrap_or_else(|| Arc::new(govhall_cache::MemoryCache::new())),
         openapi: test_openapi(),
+        asyncapi: "asyncapi: 3.0.0\ninfo:\n  title: test events\n".into(),
     };
     let app = Application::build(settings).await.unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -14,6 +14,24 @@ async fn the_openapi_document_is_the_one_given_in_the_settings() {
 }
 
 #[actix_web::test]
+async fn the_asyncapi_document_is_served_as_yaml_without_login() {
+    let app = spawn_app().await;
+    let mut response = app.get("/asyncapi.yaml").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("application/yaml")
+    );
+    let body = response.body().await.unwrap();
+    assert!(body.starts_with(b"asyncapi: 3.0.0"));
+}
+
+#[actix_web::test]
 async fn the_docs_page_is_served_without_external_urls() {
     let app = spawn_app().await;
     let redirect = app.get("/docs").send().await.unwrap();

@@ -33,6 +33,20 @@ use crate::{
 
 /// A review with its tasks and log.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01a1ec4f-c448-7eee-b74a-dd548c656018", "case_id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6",
+    "join_rule": "all", "state": "open", "outcome": null, "version": 2,
+    "tasks": [super::tasks::task_example(),
+        {"id": "01a1f193-3980-7be8-8622-37c85bd0f521", "review_id": "01a1ec4f-c448-7eee-b74a-dd548c656018",
+            "case_id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6", "department_code": "320102-WJW",
+            "department_name": "南京市玄武区卫生健康委员会", "lead": false, "state": "open", "outcome": null, "comment": null,
+            "opened_at": "2026-11-19T10:12:00+08:00", "recorded_at": null, "version": 1, "deemed": false, "referred": false,
+            "assignee": null, "due_at": "2026-12-01T00:00:00+08:00", "step": null}],
+    "log": [
+        {"at": "2026-11-18T10:02:31+08:00", "actor": "reviewer-7", "action": "claimed",
+            "details": {"task_id": "01a1ec4f-c510-7b26-8ee6-f8170e8e2329", "assignee": "reviewer-7", "reason": null}},
+        {"at": "2026-11-19T10:12:00+08:00", "actor": "leader-2", "action": "department_added",
+            "details": {"department_code": "320102-WJW", "task_id": "01a1f193-3980-7be8-8622-37c85bd0f521", "reason": "涉及卫生许可条件"}}
+    ]}))]
 pub struct ReviewOut {
     /// Review id.
     pub id: Uuid,

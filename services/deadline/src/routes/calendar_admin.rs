@@ -49,6 +49,18 @@ pub struct CalendarYearOut {
 
 /// The loaded years.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [
+    {"division": "000000", "year": 2026, "version": 1, "source": "国务院办公厅关于2026年部分节假日安排的通知",
+        "holidays": [{"from": "2026-01-01", "to": "2026-01-03", "name": "元旦"}, {"from": "2026-02-15", "to": "2026-02-23", "name": "春节"},
+            {"from": "2026-04-04", "to": "2026-04-06", "name": "清明节"}, {"from": "2026-05-01", "to": "2026-05-05", "name": "劳动节"},
+            {"from": "2026-06-19", "to": "2026-06-21", "name": "端午节"}, {"from": "2026-09-25", "to": "2026-09-27", "name": "中秋节"},
+            {"from": "2026-10-01", "to": "2026-10-07", "name": "国庆节"}],
+        "workdays": ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"],
+        "updated_at": "2025-11-04T10:00:00+08:00"},
+    {"division": "320100", "year": 2026, "version": 1, "source": "人工调整",
+        "holidays": [{"from": "2026-11-05", "to": "2026-11-05", "name": "地方节日"}], "workdays": [],
+        "updated_at": "2026-10-28T16:00:00+08:00"}
+]}))]
 pub struct CalendarYearListOut {
     /// Years, by division then year.
     pub items: Vec<CalendarYearOut>,
@@ -109,6 +121,7 @@ pub struct CalendarDayIn {
 
 /// The outcome of a change.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"division": "320100", "year": 2026, "version": 2, "clocks_moved": 14}))]
 pub struct CalendarChangeOut {
     /// Division.
     pub division: String,

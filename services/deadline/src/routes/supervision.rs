@@ -82,6 +82,20 @@ pub struct SupervisedClockOut {
 
 /// Clocks not yet stopped, soonest due first.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [
+    {"status": "warning", "id": "01a1f193-3d68-76b8-95b7-f4879d1f5c01", "case_id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6",
+        "kind": "task", "task_id": "01a1f193-3980-7be8-8622-37c85bd0f521", "division_code": "320102", "department_code": "320102-WJW",
+        "limit_value": 7, "limit_unit": "working_days", "state": "running",
+        "started_at": "2026-11-19T10:12:01+08:00", "due_at": "2026-12-01T00:00:00+08:00",
+        "paused_at": null, "pause_reason": null, "remaining_value": null, "remaining_unit": null,
+        "extended": false, "warning": "warning", "stopped_at": null, "overdue": false, "version": 2},
+    {"status": "on_time", "id": "01a1ec4f-c1f0-75c3-a66e-9a56b78d8387", "case_id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6",
+        "kind": "processing", "task_id": null, "division_code": "320102", "department_code": null,
+        "limit_value": 10, "limit_unit": "working_days", "state": "running",
+        "started_at": "2026-11-18T09:40:12+08:00", "due_at": "2026-12-03T00:00:00+08:00",
+        "paused_at": null, "pause_reason": null, "remaining_value": null, "remaining_unit": null,
+        "extended": false, "warning": "none", "stopped_at": null, "overdue": false, "version": 1}
+]}))]
 pub struct SupervisedClockListOut {
     /// Clocks.
     pub items: Vec<SupervisedClockOut>,
@@ -121,6 +135,10 @@ pub struct CompletedFigures {
 
 /// The figures of a division and period.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"division": "320102", "from": "2026-11-01", "to": "2026-11-30",
+    "open": {"on_time": 42, "warning": 3, "yellow": 1, "red": 0, "paused": 2, "extended": 1},
+    "completed": {"count": 57, "on_time": 56, "on_time_rate": 0.9824561403508771,
+        "average_used_working_days": 6.4, "average_committed_working_days": 10.2}}))]
 pub struct SupervisionSummaryOut {
     /// Division.
     pub division: String,

@@ -35,6 +35,11 @@ pub struct DraftIn {
 
 /// A saved draft.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01a21ced-6268-76cc-8938-59b10794a750", "matter_code": "11320102MB1234567X4000117001",
+    "matter_name": "食品经营许可（新办）",
+    "application": {"applicant": {"kind": "natural_person", "name": "孙伟", "id_number": "320104199208142021"},
+        "form": {"shop_name": "玄武小吃店", "premises": "南京市玄武区珠江路 1 号"}},
+    "version": 2, "created_at": "2026-11-27T20:14:09+08:00", "updated_at": "2026-11-27T20:19:52+08:00"}))]
 pub struct DraftOut {
     /// Draft id (the case keeps it).
     pub id: Uuid,

@@ -28,6 +28,7 @@ use crate::{
 
 /// A stored material file.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = material_example)]
 pub struct MaterialOut {
     /// File id.
     pub id: Uuid,
@@ -57,8 +58,18 @@ fn out(m: materials::Model) -> MaterialOut {
     }
 }
 
+/// The example of [`MaterialOut`] (also in the checklist).
+fn material_example() -> serde_json::Value {
+    serde_json::json!({"id": "01a21cf4-3868-72ea-9815-2a89dbc01b3d", "material_code": "M1",
+        "file_name": "食品经营许可申请书.pdf", "content_type": "application/pdf", "size": 248731,
+        "sha256": "5d0bf9ef255270c03931ed7f0db70f7a923d4e7f42de71e66cba49eb587c1c19",
+        "uploaded_at": "2026-11-27T20:21:37+08:00"})
+}
+
 /// One line of the checklist: a required material and the files supplied for it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"code": "M1", "name": "食品经营许可申请书", "mandatory": true, "tolerable": false,
+    "files": [material_example()]}))]
 pub struct ChecklistItem {
     /// Material code.
     pub code: String,

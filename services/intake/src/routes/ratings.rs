@@ -54,6 +54,9 @@ pub struct RatingIn {
 
 /// A stored rating.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01a235cc-4830-72a5-8586-e037c9ce5ddc", "case_id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6",
+    "score": 5, "satisfaction": "very_satisfied", "comment": "网上申请很方便，一次办成",
+    "rated_at": "2026-12-02T16:08:30+08:00", "rectification_id": null}))]
 pub struct RatingOut {
     /// Rating id.
     pub id: Uuid,
@@ -264,6 +267,7 @@ pub struct StatsQuery {
 
 /// One group of ratings.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"key": "320102-SCJGJ", "ratings": 128, "average": 4.71, "bad": 3, "satisfaction_rate": 0.977}))]
 pub struct StatsRow {
     /// Matter code, department code or division code.
     pub key: String,
@@ -349,6 +353,9 @@ pub async fn rating_stats(
 
 /// A rectification item.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01a1f6f8-86c8-79f5-8c60-d7473933dffe", "case_id": "01a1f6b1-8318-7a98-bd07-eb925518983d",
+    "department_code": "320115-RLZYHSHBZJ", "state": "open", "due_at": "2026-12-12T00:00:00+08:00", "note": null,
+    "score": 2, "comment": "线上材料要求说明不清楚", "version": 1}))]
 pub struct RectificationOut {
     /// Id (the bad rating's).
     pub id: Uuid,

@@ -63,6 +63,13 @@ impl DivisionOut {
 
 /// A division with where it sits and what it resolves to.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"code": "320103", "name": "白下区", "level": "county", "parent_code": "320100",
+    "state": "retired", "successor_code": "320104", "version": 1,
+    "ancestors": [
+        {"code": "320000", "name": "江苏省", "level": "province", "parent_code": null, "state": "active", "successor_code": null, "version": 1},
+        {"code": "320100", "name": "南京市", "level": "city", "parent_code": "320000", "state": "active", "successor_code": null, "version": 1}
+    ],
+    "resolved": {"code": "320104", "name": "秦淮区", "level": "county", "parent_code": "320100", "state": "active", "successor_code": null, "version": 1}}))]
 pub struct DivisionDetail {
     /// The division itself.
     #[serde(flatten)]
@@ -75,6 +82,11 @@ pub struct DivisionDetail {
 
 /// A list of divisions.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [
+    {"code": "320102", "name": "玄武区", "level": "county", "parent_code": "320100", "state": "active", "successor_code": null, "version": 1},
+    {"code": "320104", "name": "秦淮区", "level": "county", "parent_code": "320100", "state": "active", "successor_code": null, "version": 1},
+    {"code": "320105", "name": "建邺区", "level": "county", "parent_code": "320100", "state": "active", "successor_code": null, "version": 1}
+]}))]
 pub struct DivisionList {
     /// Divisions by code.
     pub items: Vec<DivisionOut>,
@@ -542,6 +554,15 @@ pub struct DivisionChangeOut {
 
 /// The audit log of a division.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [
+    {"action": "created", "before": null,
+        "after": {"code": "320102002", "name": "玄武门街道办事处", "level": "township", "parent_code": "320102", "state": "active", "successor_code": null, "version": 1},
+        "actor": "admin-nj", "reason": "接入街道便民服务中心", "changed_at": "2026-09-01T10:20:00+08:00"},
+    {"action": "updated",
+        "before": {"code": "320102002", "name": "玄武门街道办事处", "level": "township", "parent_code": "320102", "state": "active", "successor_code": null, "version": 1},
+        "after": {"code": "320102002", "name": "玄武门街道", "level": "township", "parent_code": "320102", "state": "active", "successor_code": null, "version": 2},
+        "actor": "admin-nj", "reason": "名称按民政部区划代码库规范", "changed_at": "2026-09-03T15:45:00+08:00"}
+]}))]
 pub struct DivisionChangeList {
     /// Changes, oldest first.
     pub items: Vec<DivisionChangeOut>,

@@ -24,13 +24,7 @@ use crate::{
 
 /// A hand-over of a case between levels.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"id": "0190f2b4-7c1e-7d2a-9b1e-3c4d5e6f7a8c", "case_id": "0190f2b4-7c1e-7d2a-9b1e-3c4d5e6f7a8b",
-    "from_division": "320282", "from_division_name": "宜兴市", "to_division": "320200", "to_division_name": "无锡市",
-    "from_stage": 0, "to_stage": 1, "departments": [{"department_code": "320200-YJGLJ", "name": "无锡市应急管理局", "lead": true, "time_limit": {"value": 20, "unit": "working_days"}}],
-    "join_rule": "all", "time_limit": {"value": 20, "unit": "working_days"},
-    "package": {"summary": {"matter_code": "11320282MB1385902R3000126005", "matter_name": "危险化学品经营许可证核发", "applicant_kind": "legal_person", "applicant_masked": "无锡某某化工有限公司", "materials": [{"name": "申请书", "file_id": "0190f2b4-7c1e-7d2a-9b1e-3c4d5e6f7a90", "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}, "opinions": [], "note": null},
-    "state": "sent", "late": false, "due_at": "2026-12-01T00:00:00+08:00", "sent_by": "reviewer-7", "sent_at": "2026-11-02T11:00:00+08:00",
-    "received_by": null, "received_at": null, "finished_by": null, "finished_at": null, "reason": null, "outcome": null, "resent_from": null, "version": 1}))]
+#[schema(example = transfer_example)]
 pub struct TransferOut {
     /// Transfer id.
     pub id: Uuid,
@@ -120,8 +114,36 @@ impl TransferOut {
     }
 }
 
+/// The example of [`TransferOut`] (also in the list): a hazardous chemicals licence handed
+/// from 宜兴市 (county stage, concluded) up to 无锡市, where two departments review it.
+fn transfer_example() -> serde_json::Value {
+    serde_json::json!({"id": "01a21bd3-efa0-7e6a-93df-88d44227e820", "case_id": "01a20606-35c0-7fc4-982c-efb7e0ec0dea",
+        "from_division": "320282", "from_division_name": "宜兴市", "to_division": "320200", "to_division_name": "无锡市",
+        "from_stage": 0, "to_stage": 1,
+        "departments": [
+            {"department_code": "320200-YJGLJ", "name": "无锡市应急管理局", "lead": true, "steps": [], "time_limit": {"value": 10, "unit": "working_days"}},
+            {"department_code": "320200-XFJYZD", "name": "无锡市消防救援支队", "lead": false, "steps": [], "time_limit": {"value": 7, "unit": "working_days"}}
+        ],
+        "join_rule": "lead_decides", "time_limit": {"value": 10, "unit": "working_days"},
+        "package": {
+            "summary": {"matter_code": "11320282MB1385902R3000126005", "matter_name": "危险化学品经营许可证核发（带有储存设施）",
+                "applicant_kind": "legal_person", "applicant_masked": "宜兴某某化工贸易有限公司",
+                "materials": [{"name": "危险化学品经营许可证申请表", "file_id": "01a20604-8810-7a0d-be1b-b4a1da543b3d",
+                    "sha256": "4863397fefd3dc8a07aa6c909a17921e034c613006a91d9be7296bc884ac03f9"}]},
+            "opinions": [{"stage": 0, "division_code": "320282", "outcome": "approved", "concluded_at": "2026-11-27T15:06:40+08:00",
+                "opinions": [{"task_id": "01a20b11-1e68-7d9c-bbed-cd5ef78e1ffa", "department_code": "320282-YJGLJ", "reviewer": "reviewer-yx-3",
+                    "outcome": "approved", "comment": "初审同意，报无锡市应急管理局审批", "deemed": false, "referred": false,
+                    "recorded_at": "2026-11-27T15:06:40+08:00"}]}],
+            "note": null
+        },
+        "state": "sent", "late": false, "due_at": "2026-12-12T00:00:00+08:00",
+        "sent_by": "reviewer-yx-3", "sent_at": "2026-11-27T15:06:44+08:00", "received_by": null, "received_at": null,
+        "finished_by": null, "finished_at": null, "reason": null, "outcome": null, "resent_from": null, "version": 1})
+}
+
 /// A page of transfers.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [transfer_example()]}))]
 pub struct TransferList {
     /// Transfers, least time left first.
     pub items: Vec<TransferOut>,

@@ -20,6 +20,7 @@ pub struct TaskQuery {
 
 /// The inbox.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [super::task_example()]}))]
 pub struct TaskListOut {
     /// Tasks, oldest first.
     pub items: Vec<TaskOut>,

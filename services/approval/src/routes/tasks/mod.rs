@@ -19,6 +19,7 @@ use crate::store::{reviews, tasks};
 
 /// A review task.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = task_example)]
 pub struct TaskOut {
     /// Task id.
     pub id: Uuid,
@@ -67,6 +68,16 @@ pub struct StepOut {
     pub name: String,
     /// Who acts: `reviewer` or `leader`.
     pub role: String,
+}
+
+/// The example of [`TaskOut`] (also in the inbox and the review): the lead department's task
+/// of a food licence, claimed by a reviewer.
+pub fn task_example() -> serde_json::Value {
+    serde_json::json!({"id": "01a1ec4f-c510-7b26-8ee6-f8170e8e2329", "review_id": "01a1ec4f-c448-7eee-b74a-dd548c656018",
+        "case_id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6", "department_code": "320102-SCJGJ",
+        "department_name": "南京市玄武区市场监督管理局", "lead": true, "state": "open", "outcome": null, "comment": null,
+        "opened_at": "2026-11-18T09:40:13+08:00", "recorded_at": null, "version": 2, "deemed": false, "referred": false,
+        "assignee": "reviewer-7", "due_at": "2026-12-03T00:00:00+08:00", "step": null})
 }
 
 impl From<tasks::Model> for TaskOut {

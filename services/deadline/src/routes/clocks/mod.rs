@@ -17,12 +17,19 @@ use crate::{ops::OpError, store::clocks};
 
 /// One clock.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"id": "01a1ec4f-c1f0-75c3-a66e-9a56b78d8387", "case_id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6",
+    "kind": "processing", "task_id": null, "division_code": "320102", "department_code": null,
+    "limit_value": 10, "limit_unit": "working_days", "state": "running",
+    "started_at": "2026-11-18T09:40:12+08:00", "due_at": "2026-12-03T00:00:00+08:00",
+    "paused_at": null, "pause_reason": null, "remaining_value": null, "remaining_unit": null,
+    "extended": false, "warning": "none", "stopped_at": null, "overdue": false, "version": 1}))]
 pub struct ClockOut {
     /// Clock id.
     pub id: Uuid,
     /// Case id.
     pub case_id: Uuid,
-    /// `acceptance`, `processing` or `task`.
+    /// `acceptance`, `processing`, `statutory`, `commitment`, `task`, `stage` or
+    /// `rectification`.
     pub kind: String,
     /// The task it measures.
     pub task_id: Option<Uuid>,

@@ -40,6 +40,7 @@ pub enum StatusColour {
 
 /// A case as its applicant and the staff see it; personal data masked.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = case_example)]
 pub struct CaseOut {
     /// Case id.
     pub id: Uuid,
@@ -162,6 +163,27 @@ pub struct Revealed {
     pub id_number: String,
     /// Full contact phone.
     pub contact_phone: Option<String>,
+}
+
+/// The example of [`CaseOut`] (also in the lists and the detail): a food licence accepted
+/// with a 容缺 commitment after one supplement, in review.
+pub fn case_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6", "case_number": "320102202611160000037",
+        "matter": {"id": "019cac0f-2680-775f-aefa-719d1d524905", "code": "11320102MB1234567X4000117001", "version": 1, "name": "食品经营许可（新办）"},
+        "department_code": "320102-SCJGJ", "division_code": "320102", "handling_division_code": null,
+        "case_type": "promised", "channel": "pc", "window_code": null,
+        "state": "in_review", "state_label": "审查中", "status_colour": "green", "outcome": null,
+        "applicant": {"kind": "natural_person", "name": "王**", "id_type": "id_card", "id_number_masked": "320102********123X"},
+        "agent": null, "contact_phone": "139****1234",
+        "form": {"shop_name": "南京某某餐饮管理有限公司", "premises": "南京市玄武区珠江路示例大厦1层", "main_form": "餐饮服务经营者",
+            "items": ["热食类食品制售", "自制饮品制售"], "area_sqm": 86.5, "contact_phone": "13800138000"},
+        "due_at": "2026-12-03T00:00:00+08:00", "received_at": "2026-11-17T10:05:41+08:00",
+        "submitted_at": "2026-11-16T09:12:05+08:00", "accepted_at": "2026-11-18T09:40:12+08:00", "deemed": false,
+        "commitment": {"materials": ["M2"], "names": ["营业执照或者其他主体资格证明文件"], "working_days": 10},
+        "commitment_due_at": "2026-12-03T00:00:00+08:00", "suspension": null, "decided_at": null, "decision": null,
+        "delivery": null, "completed_at": null, "closed_at": null, "close_reason": null, "version": 4
+    })
 }
 
 /// Does `principal` handle the case and so need to see the applicant in full (window

@@ -417,6 +417,21 @@ pub async fn create_case(
 
 /// A submitted case and its query password (only in this response).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "01a1e1e9-4a88-7e2a-861b-0e7ac7bb69f6", "case_number": "320102202611160000037",
+    "matter": {"id": "019cac0f-2680-775f-aefa-719d1d524905", "code": "11320102MB1234567X4000117001", "version": 1, "name": "食品经营许可（新办）"},
+    "department_code": "320102-SCJGJ", "division_code": "320102", "handling_division_code": null,
+    "case_type": "promised", "channel": "pc", "window_code": null,
+    "state": "submitted", "state_label": "待受理", "status_colour": "green", "outcome": null,
+    "applicant": {"kind": "natural_person", "name": "王**", "id_type": "id_card", "id_number_masked": "320102********123X"},
+    "agent": null, "contact_phone": "139****1234",
+    "form": {"shop_name": "南京某某餐饮管理有限公司", "premises": "南京市玄武区珠江路示例大厦1层", "main_form": "餐饮服务经营者",
+        "items": ["热食类食品制售", "自制饮品制售"], "area_sqm": 86.5, "contact_phone": "13800138000"},
+    "due_at": null, "received_at": "2026-11-16T09:12:05+08:00", "submitted_at": "2026-11-16T09:12:05+08:00",
+    "accepted_at": null, "deemed": false, "commitment": null, "commitment_due_at": null, "suspension": null,
+    "decided_at": null, "decision": null, "delivery": null, "completed_at": null, "closed_at": null,
+    "close_reason": null, "version": 1, "query_password": "7MPRX4KD"
+}))]
 pub struct SubmittedOut {
     /// The case.
     #[serde(flatten)]

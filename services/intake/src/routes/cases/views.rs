@@ -48,6 +48,7 @@ pub struct NoticeOut {
 
 /// A case with its timeline and notices.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = case_detail_example)]
 pub struct CaseDetailOut {
     /// The case.
     #[serde(flatten)]
@@ -56,6 +57,39 @@ pub struct CaseDetailOut {
     pub timeline: Vec<TimelineOut>,
     /// Notices, newest first.
     pub notices: Vec<NoticeOut>,
+}
+
+/// The example of [`CaseDetailOut`]: the example case with what happened to it so far.
+fn case_detail_example() -> serde_json::Value {
+    let mut detail = super::case_example();
+    if let Some(fields) = detail.as_object_mut() {
+        fields.insert("timeline".into(), serde_json::json!([
+            {"at": "2026-11-16T09:12:05+08:00", "kind": "submitted", "summary": "网上提交申请，办件编号 320102202611160000037"},
+            {"at": "2026-11-16T14:30:22+08:00", "kind": "supplement_requested", "summary": "一次性告知需补正 1 项"},
+            {"at": "2026-11-17T10:05:41+08:00", "kind": "supplemented", "summary": "补正材料已提交，重新计算受理期限"},
+            {"at": "2026-11-18T09:40:12+08:00", "kind": "accepted", "summary": "容缺受理，待补齐：营业执照或者其他主体资格证明文件"}
+        ]));
+        fields.insert("notices".into(), serde_json::json!([
+            {"id": "01a1ec4f-c0c4-764d-9708-b11a63e968fd", "kind": "acceptance", "verification_code": "K7QW3MZP9RTA",
+                "body": acceptance_notice_example(), "issued_at": "2026-11-18T09:40:12+08:00"},
+            {"id": "01a1e30c-b030-7fcf-a8f1-dfaf03aa3897", "kind": "supplement", "verification_code": "H4XN8TRD2KEP",
+                "body": {"case_number": "320102202611160000037", "matter_name": "食品经营许可（新办）", "issued_at": "2026-11-16T14:30:22+08:00",
+                    "items": [{"material_code": "M1", "field": null, "problem": "申请书未签字"}],
+                    "lines": ["食品经营许可申请书：申请书未签字"],
+                    "note": "请一次性补正上述全部材料；补正齐全之日起重新计算受理期限。"},
+                "issued_at": "2026-11-16T14:30:22+08:00"}
+        ]));
+    }
+    detail
+}
+
+/// The acceptance notice of the example case, as issued (in the detail and the receipt).
+fn acceptance_notice_example() -> serde_json::Value {
+    serde_json::json!({
+        "case_number": "320102202611160000037", "matter_name": "食品经营许可（新办）",
+        "accepted_at": "2026-11-18T09:40:12+08:00", "committed_limit": {"value": 10, "unit": "working_days"},
+        "tolerated_materials": ["营业执照或者其他主体资格证明文件"], "commitment_working_days": 10, "window_code": null
+    })
 }
 
 async fn detail(
@@ -123,6 +157,7 @@ pub async fn get_case(
 
 /// A page of cases.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [super::case_example()], "total": 1}))]
 pub struct CaseListOut {
     /// Cases.
     pub items: Vec<CaseOut>,
@@ -307,6 +342,9 @@ pub async fn search_cases(
 
 /// The acceptance receipt (受理通知书).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"case_number": "320102202611160000037", "matter_name": "食品经营许可（新办）",
+    "accepted_at": "2026-11-18T09:40:12+08:00", "due_at": "2026-12-03T00:00:00+08:00", "window_code": null,
+    "deemed": false, "verification_code": "K7QW3MZP9RTA", "notice": acceptance_notice_example()}))]
 pub struct ReceiptOut {
     /// Case number.
     pub case_number: String,
@@ -417,6 +455,7 @@ fn receipt_html(r: &ReceiptOut, case: &cases::Model) -> String {
 
 /// A new query password.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"case_number": "320102202611160000037", "query_password": "QF3NWA8T"}))]
 pub struct QueryPasswordOut {
     /// Case number.
     pub case_number: String,

@@ -36,6 +36,7 @@ pub struct MatterQuery {
 
 /// A page of the catalog.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"items": [super::matter_example()], "total": 1, "page": 1, "per_page": 20}))]
 pub struct MatterListOut {
     /// Matching published matters.
     pub items: Vec<MatterOut>,
