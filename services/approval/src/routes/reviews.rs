@@ -76,7 +76,7 @@ pub struct LogOut {
     /// What.
     pub action: String,
     /// Details.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
 }
 

@@ -584,6 +584,11 @@ pub async fn citizens_and_clerks_see_and_change_only_what_is_theirs(backend: Bac
         supervised["applicant"].get("revealed").is_none(),
         "but not the applicant in full"
     );
+    assert_eq!(
+        supervised["form"]["contact_phone"], "138****8000",
+        "nor the personal data inside the form"
+    );
+    assert_eq!(seen["form"]["contact_phone"], "13800138000");
     let (_, own) = app
         .get(
             &format!("/api/v1/cases/{id}"),
@@ -591,6 +596,10 @@ pub async fn citizens_and_clerks_see_and_change_only_what_is_theirs(backend: Bac
         )
         .await;
     assert!(own["applicant"].get("revealed").is_none());
+    assert_eq!(
+        own["form"]["contact_phone"], "13800138000",
+        "the applicant's own form"
+    );
     let (status, _) = app
         .post(
             &format!("/api/v1/cases/{id}/acceptance"),

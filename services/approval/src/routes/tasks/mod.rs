@@ -33,7 +33,7 @@ pub struct TaskOut {
     pub department_name: String,
     /// Lead department (牵头部门)?
     pub lead: bool,
-    /// `open`, `done`.
+    /// `open`, `done`, or `cancelled` (the department was removed or the review ended).
     pub state: String,
     /// Verdict.
     pub outcome: Option<String>,

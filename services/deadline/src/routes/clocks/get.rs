@@ -23,7 +23,7 @@ pub struct ClockEventOut {
     /// Legal basis.
     pub legal_basis: Option<String>,
     /// Details (new due time, remaining time, step).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
     /// When.
     pub at: DateTime<FixedOffset>,

@@ -146,7 +146,11 @@ pub async fn get_case(
         id_number: case.applicant_id_number.clone(),
         contact_phone: case.contact_phone.clone(),
     });
+    let masked = !super::is_owner(&principal, &case) && revealed.is_none();
     let mut out = detail(&state, case, intake.now()).await?;
+    if masked {
+        super::mask_form(&mut out.case.form);
+    }
     if revealed.is_some() {
         // An audit trail of who saw personal data, without the data.
         tracing::info!(case.id = %out.case.id, viewer = %principal.sub, "personal data shown to handling staff");
@@ -258,7 +262,10 @@ pub async fn list_pre_review_queue(
     let items =
         cases::awaiting_pre_review(&state.db, &division, query.window.as_deref(), 200).await?;
     Ok(HttpResponse::Ok().json(CaseListOut {
-        items: items.into_iter().map(|c| CaseOut::of(c, now)).collect(),
+        items: items
+            .into_iter()
+            .map(|c| super::case_for(&principal, c, now))
+            .collect(),
         total: None,
     }))
 }
@@ -332,7 +339,7 @@ pub async fn search_cases(
     let items = rows
         .into_iter()
         .filter(|c| supervisor || c.division_code == division)
-        .map(|c| CaseOut::of(c, now))
+        .map(|c| super::case_for(&principal, c, now))
         .collect();
     Ok(HttpResponse::Ok().json(CaseListOut {
         items,
