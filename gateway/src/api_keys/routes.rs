@@ -20,6 +20,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use govhall_contracts::division;
+
 use super::{ApiKeys, digest, generate, store};
 use crate::{
     access::integrator_scopes,
@@ -177,22 +179,14 @@ fn keys(state: &ProxyState) -> Result<&ApiKeys, Problem> {
 
 /// The administrator's division prefix: keys issued there and below are his.
 fn admin_prefix(principal: &Principal) -> Result<String, Problem> {
-    let division = principal
+    principal
         .division
         .as_deref()
-        .filter(|d| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|d| d.len() == 6 && division::valid(d))
+        .map(|d| division::prefix(d).to_owned())
         .ok_or_else(|| {
             Problem::forbidden("an administrator without a six-digit division manages no keys")
-        })?;
-    Ok(if division == "000000" {
-        String::new()
-    } else if let Some(province) = division.strip_suffix("0000") {
-        province.to_owned()
-    } else if let Some(city) = division.strip_suffix("00") {
-        city.to_owned()
-    } else {
-        division.to_owned()
-    })
+        })
 }
 
 fn out(row: store::Model) -> ApiKeyOut {

@@ -1,8 +1,9 @@
 #![doc = include_str!("../README.md")]
 //!
-//! Modules: [`envelope`] (the wrapper and the [`Event`] trait), [`events`] (payloads by
+//! Modules: [`division`] (division codes and what lies below them), [`envelope`] (the wrapper and the [`Event`] trait), [`events`] (payloads by
 //! producer), [`routing`] (routing keys), [`topology`] (who consumes what).
 
+pub mod division;
 pub mod envelope;
 pub mod events;
 pub mod routing;

@@ -44,29 +44,7 @@ impl Level {
     }
 }
 
-/// Is `code` shaped like a division code (6 digits, or 9 for a township)?
-pub fn valid(code: &str) -> bool {
-    (code.len() == 6 || code.len() == 9) && code.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// The prefix every code below `code` starts with: `32` for a province, `3201` for a city,
-/// the whole code for a county (its townships extend it) or a township.
-pub fn prefix(code: &str) -> &str {
-    if code.len() != 6 {
-        code
-    } else if code.ends_with("0000") {
-        &code[..2]
-    } else if code.ends_with("00") {
-        &code[..4]
-    } else {
-        code
-    }
-}
-
-/// Is `code` the division `above` or one below it?
-pub fn covers(above: &str, code: &str) -> bool {
-    valid(above) && code.starts_with(prefix(above))
-}
+pub use govhall_contracts::division::{covers, prefix, valid};
 
 #[cfg(test)]
 mod tests {
@@ -80,17 +58,5 @@ mod tests {
         assert_eq!(Level::of("320102001"), Some(Level::Township));
         assert_eq!(Level::of("32010"), None);
         assert_eq!(Level::of("32a100"), None);
-    }
-
-    #[test]
-    fn a_division_covers_itself_and_the_divisions_below_it_only() {
-        assert!(covers("320000", "320282"));
-        assert!(covers("320200", "320282"));
-        assert!(covers("320282", "320282"));
-        assert!(covers("320102", "320102001"));
-        assert!(!covers("320100", "320282"));
-        assert!(!covers("320282", "320200"));
-        assert!(!covers("330000", "320000"));
-        assert!(!covers("", "320000"));
     }
 }
