@@ -48,7 +48,14 @@ impl Infra {
                 govhall_test_support::fresh_postgres_url().await.unwrap(),
             ),
         };
-        bus.declare().await.unwrap();
+        // A loaded machine (a CI run beside other builds) can take longer than the bus's
+        // connect timeout for the AMQP handshake: retry for a while before failing the test.
+        let mut attempts = 0;
+        while let Err(e) = bus.declare().await {
+            attempts += 1;
+            assert!(attempts < 6, "could not declare the bus topology: {e}");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
         Self { bus, database_url }
     }
 }
