@@ -2,7 +2,7 @@
 # `govhall serve <intake|deadline|approval|joint|gateway>`, `govhall migrate`.
 #
 #   docker build -t govhall:dev .
-#   docker run --rm -p 8080:8080 govhall:dev                    # standalone, SQLite in a volume-less container
+#   docker run --rm -p 8080:8080 govhall:dev          # standalone (SQLite under /var/lib/govhall)
 #   docker run --rm --env-file serve.env govhall:dev serve intake
 #
 # Linted by scripts/k8s-check.sh (hadolint). Kubernetes ignores HEALTHCHECK and uses the
@@ -67,6 +67,7 @@ USER 10001:10001
 EXPOSE 8080
 # Through sh so that a changed GOVHALL_HTTP__PORT is followed.
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
-    CMD ["/bin/sh", "-c", "curl --fail --silent --show-error --output /dev/null http://127.0.0.1:${GOVHALL_HTTP__PORT}/healthz || exit 1"]
+    CMD ["/bin/sh", "-c", \
+         "curl -fsS -o /dev/null http://127.0.0.1:${GOVHALL_HTTP__PORT}/healthz || exit 1"]
 ENTRYPOINT ["/usr/local/bin/govhall"]
 CMD ["standalone"]

@@ -34,5 +34,6 @@ set -- /etc/redis/redis.conf \
 if [ "$master" != "$self" ]; then
   set -- "$@" --replicaof "$master" 6379
 fi
-echo "redis-node: $self starts as $( [ "$master" = "$self" ] && echo master || echo "replica of $master" )"
+if [ "$master" = "$self" ]; then role=master; else role="replica of $master"; fi
+echo "redis-node: $self starts as $role"
 exec redis-server "$@"

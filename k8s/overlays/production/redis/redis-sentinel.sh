@@ -33,6 +33,9 @@ conf=/data/sentinel.conf
 cat > "$conf" <<CONF
 port 26379
 dir /data
+# No password on Sentinel itself: only the Redis nodes and the other Sentinels reach it
+# (NetworkPolicy redis-sentinel).
+protected-mode no
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
 sentinel announce-ip $self
