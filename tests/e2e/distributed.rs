@@ -80,6 +80,12 @@ impl Cluster {
         self.procs.push(proc);
     }
 
+    /// Another replica of `service`: same database, broker prefix and Redis, its own port;
+    /// the gateway keeps pointing at the first one.
+    pub async fn start_replica(&mut self, service: &str) -> Proc {
+        spawn(&format!("{service}-2"), &["serve", service], &self.env).await
+    }
+
     /// The gateway needs every upstream URL; a not-yet-started service gets a reserved
     /// port it will later bind.
     pub async fn start_gateway(&mut self) {

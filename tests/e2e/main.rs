@@ -8,5 +8,6 @@ mod distributed;
 mod flow;
 mod helpers;
 mod isolation;
+mod replicas;
 mod standalone;
 mod traces;
