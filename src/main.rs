@@ -150,12 +150,10 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve { service } => serve(service, settings, shutdown_signal()).await,
         Command::Migrate { service } => migrate(service, &settings).await,
         Command::Openapi => {
-            print!("{}", openapi::merged_json()?);
-            Ok(())
+            write_out(&openapi::merged_json()?)
         }
         Command::Asyncapi => {
-            print!("{}", asyncapi::document_yaml()?);
-            Ok(())
+            write_out(&asyncapi::document_yaml()?)
         }
         Command::Token {
             kind,
@@ -208,6 +206,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// Writes a document to standard output; a reader that stops early (`| head`) ends the
+/// command quietly instead of with a panic.
+fn write_out(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        result => Ok(result?),
     }
 }
 
