@@ -149,12 +149,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Standalone => standalone::run(settings, shutdown_signal()).await,
         Command::Serve { service } => serve(service, settings, shutdown_signal()).await,
         Command::Migrate { service } => migrate(service, &settings).await,
-        Command::Openapi => {
-            write_out(&openapi::merged_json()?)
-        }
-        Command::Asyncapi => {
-            write_out(&asyncapi::document_yaml()?)
-        }
+        Command::Openapi => write_out(&openapi::merged_json()?),
+        Command::Asyncapi => write_out(&asyncapi::document_yaml()?),
         Command::Token {
             kind,
             sub,
