@@ -131,15 +131,7 @@ impl DevIssuer {
                     rate_per_minute: None,
                 }
             })
-            .map_err(|e| {
-                // The kind only: the token itself never reaches the logs.
-                tracing::debug!(token.error = ?e.kind(), "development token rejected");
-                match e.kind() {
-                    ErrorKind::ExpiredSignature => invalid_token("the token has expired"),
-                    ErrorKind::ImmatureSignature => invalid_token("the token is not valid yet"),
-                    _ => invalid_token("the token could not be verified"),
-                }
-            })
+            .map_err(|e| rejected(&e, "development token rejected"))
     }
 
     fn from_secret(secret: &[u8]) -> Self {
@@ -192,6 +184,17 @@ impl DevIssuer {
                 )
             }),
         }
+    }
+}
+
+/// The 401 for a token jsonwebtoken refused, logging the error's kind only (the token itself
+/// never reaches the logs).
+pub(crate) fn rejected(e: &jsonwebtoken::errors::Error, what: &'static str) -> Problem {
+    tracing::debug!(token.error = ?e.kind(), "{what}");
+    match e.kind() {
+        ErrorKind::ExpiredSignature => invalid_token("the token has expired"),
+        ErrorKind::ImmatureSignature => invalid_token("the token is not valid yet"),
+        _ => invalid_token("the token could not be verified"),
     }
 }
 

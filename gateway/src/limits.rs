@@ -70,6 +70,8 @@ pub(crate) struct Limiter {
     store: Arc<dyn Cache>,
     /// Used while `store` is unreachable.
     fallback: MemoryCache,
+    /// When the fallback was last reported (one warning a minute, not one per request).
+    warned: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl Limiter {
@@ -78,6 +80,7 @@ impl Limiter {
             limits,
             store,
             fallback: MemoryCache::new(),
+            warned: std::sync::Mutex::new(None),
         }
     }
 
@@ -144,6 +147,18 @@ impl Limiter {
             .await
     }
 
+    /// Warns that Redis is unreachable, once a minute rather than once per request.
+    fn report_fallback(&self, e: &govhall_cache::CacheError) {
+        let mut warned = self
+            .warned
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if warned.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+            *warned = Some(std::time::Instant::now());
+            tracing::warn!(error = %e, "rate-limit store unavailable; limiting in process");
+        }
+    }
+
     async fn admit(&self, key: &str, quota: Quota) -> Option<Duration> {
         if quota.limit == 0 {
             return None;
@@ -151,7 +166,7 @@ impl Limiter {
         match self.store.throttle(key, quota.limit, quota.period).await {
             Ok(wait) => wait,
             Err(e) => {
-                tracing::warn!(error = %e, "rate-limit store unavailable; limiting in process");
+                self.report_fallback(&e);
                 self.fallback
                     .throttle(key, quota.limit, quota.period)
                     .await

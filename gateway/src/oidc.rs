@@ -18,7 +18,7 @@
 
 use std::{
     collections::HashMap,
-    sync::RwLock,
+    sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
@@ -31,7 +31,10 @@ use jsonwebtoken::{
 use serde::Deserialize;
 use url::Url;
 
-use crate::{auth::Caller, dev_issuer::invalid_token};
+use crate::{
+    auth::Caller,
+    dev_issuer::{invalid_token, rejected},
+};
 
 /// How the gateway finds and trusts the identity provider.
 #[derive(Debug, Clone)]
@@ -68,7 +71,7 @@ impl OidcSettings {
 }
 
 struct Key {
-    decoding: DecodingKey,
+    decoding: Arc<DecodingKey>,
     /// The algorithm the provider bound the key to, if it said.
     algorithm: Option<Algorithm>,
 }
@@ -156,24 +159,13 @@ impl OidcVerifier {
         validation.validate_nbf = true;
         validation.leeway = self.settings.leeway.as_secs();
         let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation)
-            .map_err(|e| {
-                tracing::debug!(token.error = ?e.kind(), "OIDC token rejected");
-                match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                        invalid_token("the token has expired")
-                    }
-                    jsonwebtoken::errors::ErrorKind::ImmatureSignature => {
-                        invalid_token("the token is not valid yet")
-                    }
-                    _ => invalid_token("the token could not be verified"),
-                }
-            })?
+            .map_err(|e| rejected(&e, "OIDC token rejected"))?
             .claims;
         caller(claims)
     }
 
     /// The key named `kid`, fetching the set when it is unknown or stale.
-    async fn key(&self, kid: &str) -> Result<(DecodingKey, Option<Algorithm>), Problem> {
+    async fn key(&self, kid: &str) -> Result<(Arc<DecodingKey>, Option<Algorithm>), Problem> {
         if let Some(found) = self.cached(kid, false) {
             return Ok(found);
         }
@@ -190,7 +182,7 @@ impl OidcVerifier {
     }
 
     /// A known key; a stale set counts as unknown unless `stale_ok`.
-    fn cached(&self, kid: &str, stale_ok: bool) -> Option<(DecodingKey, Option<Algorithm>)> {
+    fn cached(&self, kid: &str, stale_ok: bool) -> Option<(Arc<DecodingKey>, Option<Algorithm>)> {
         let set = self
             .set
             .read()
@@ -288,7 +280,7 @@ fn usable(jwk: &Jwk) -> Option<(String, Key)> {
     Some((
         kid,
         Key {
-            decoding,
+            decoding: Arc::new(decoding),
             algorithm,
         },
     ))
