@@ -109,8 +109,51 @@ pub trait Bus: Send + Sync + 'static {
     async fn ready(&self) -> Result<(), BusError>;
 
     /// Takes up to `max` messages from the dead-letter queue of `service` (for operators and tests).
-    async fn take_dead_letters(&self, service: &str, max: usize)
-    -> Result<Vec<Envelope>, BusError>;
+    async fn take_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<DeadLetter>, BusError>;
+
+    /// Up to `max` dead letters of `service`, oldest first, left where they are (for operators).
+    async fn peek_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<DeadLetter>, BusError>;
+
+    /// Hands up to `max` dead letters of `service` back to that service's queue (and only to
+    /// it: the other consumers already had theirs), e.g. once the fault that failed them is
+    /// fixed. Returns how many went back.
+    async fn requeue_dead_letters(&self, service: &str, max: usize) -> Result<usize, BusError>;
+}
+
+/// A message its consumer could not handle within the delivery limit (死信), kept for
+/// operators with why it failed.
+#[derive(Debug, Clone)]
+pub struct DeadLetter {
+    /// The message as it was published.
+    pub envelope: Envelope,
+    /// Why: the handler's last error, or the broker's reason (`delivery_limit`, `rejected`)
+    /// when the broker dead-lettered it.
+    pub reason: String,
+    /// Deliveries before it was given up.
+    pub deliveries: u32,
+    /// When it was given up, when known.
+    pub dead_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The longest reason kept with a dead letter; a handler's error chain can be long.
+pub const MAX_REASON_CHARS: usize = 1000;
+
+/// `error` as a dead letter's reason: the whole chain on one line, at most
+/// [`MAX_REASON_CHARS`] characters.
+pub fn dead_letter_reason(error: &anyhow::Error) -> String {
+    let full = format!("{error:#}");
+    match full.char_indices().nth(MAX_REASON_CHARS) {
+        Some((cut, _)) => format!("{}…", &full[..cut]),
+        None => full,
+    }
 }
 
 /// A [`Handler`] made from an async closure that receives its own copy of the message.

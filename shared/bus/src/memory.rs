@@ -30,7 +30,7 @@ use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::{Bus, BusError, Handler, Topology, backoff};
+use crate::{Bus, BusError, DeadLetter, Handler, Topology, backoff};
 
 /// The in-process bus. Cheap to clone; clones share the queues.
 #[derive(Clone)]
@@ -55,7 +55,7 @@ struct Queue {
 struct QueueState {
     ready: VecDeque<Pending>,
     consumers: usize,
-    dead: VecDeque<Envelope>,
+    dead: VecDeque<DeadLetter>,
 }
 
 struct Pending {
@@ -120,6 +120,11 @@ impl MemoryBus {
 impl Inner {
     fn queue(&self, service: &str) -> Option<Arc<Queue>> {
         lock(&self.queues).get(service).cloned()
+    }
+
+    fn declared(&self, service: &str) -> Result<Arc<Queue>, BusError> {
+        self.queue(service)
+            .ok_or_else(|| BusError::Unexpected(anyhow::anyhow!("no queue for service {service}")))
     }
 }
 
@@ -267,15 +272,40 @@ impl Bus for MemoryBus {
         &self,
         service: &str,
         max: usize,
-    ) -> Result<Vec<Envelope>, BusError> {
-        let Some(queue) = self.inner.queue(service) else {
-            return Err(BusError::Unexpected(anyhow::anyhow!(
-                "no queue for service {service}"
-            )));
-        };
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        let queue = self.inner.declared(service)?;
         let mut state = lock(&queue.state);
         let take = max.min(state.dead.len());
         Ok(state.dead.drain(..take).collect())
+    }
+
+    async fn peek_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        let queue = self.inner.declared(service)?;
+        let state = lock(&queue.state);
+        Ok(state.dead.iter().take(max).cloned().collect())
+    }
+
+    async fn requeue_dead_letters(&self, service: &str, max: usize) -> Result<usize, BusError> {
+        let queue = self.inner.declared(service)?;
+        let letters: Vec<DeadLetter> = {
+            let mut state = lock(&queue.state);
+            let take = max.min(state.dead.len());
+            state.dead.drain(..take).collect()
+        };
+        let count = letters.len();
+        for letter in letters {
+            // A fresh delivery count: the operator gives it a whole new set of attempts.
+            queue.push(Pending {
+                envelope: letter.envelope,
+                deliveries: 0,
+                settled: None,
+            });
+        }
+        Ok(count)
     }
 }
 
@@ -355,7 +385,12 @@ async fn run_consumer(
                 error = format!("{error:#}"),
                 "delivery limit reached; dead-lettering the message"
             );
-            lock(&queue.state).dead.push_back(pending.envelope.clone());
+            lock(&queue.state).dead.push_back(DeadLetter {
+                envelope: pending.envelope.clone(),
+                reason: crate::dead_letter_reason(&error),
+                deliveries: pending.deliveries,
+                dead_at: Some(chrono::Utc::now()),
+            });
             release(&mut pending);
             continue;
         }

@@ -7,6 +7,7 @@
 //! its connection, channel and consumer. Declaring the topology is in `declare`.
 
 mod consumer;
+mod dead;
 mod declare;
 
 use std::sync::Arc;
@@ -15,14 +16,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::future::join_all;
 use govhall_contracts::Envelope;
-use lapin::options::{BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Channel, Confirmation, Connection, ConnectionProperties};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::{Bus, BusError, Handler, Topology};
+use crate::{Bus, BusError, DeadLetter, Handler, Topology};
 
 /// Timing and flow control of the RabbitMQ bus.
 #[derive(Debug, Clone)]
@@ -264,35 +265,19 @@ impl Bus for RabbitBus {
         &self,
         service: &str,
         max: usize,
-    ) -> Result<Vec<Envelope>, BusError> {
-        let channel = self.inner.channel().await?;
-        let queue = self.inner.topology.dead_letter_queue(service);
-        let mut taken = Vec::new();
-        while taken.len() < max {
-            let got = channel
-                .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: false })
-                .await;
-            let Some(message) = got.map_err(unexpected)? else {
-                break;
-            };
-            let delivery = message.delivery;
-            match Envelope::from_bytes(&delivery.data) {
-                Ok(envelope) => taken.push(envelope),
-                // Keeping it would block every dead letter behind it; its size and id are
-                // logged, never its body (it may carry personal data).
-                Err(error) => tracing::error!(
-                    bus.queue = %queue,
-                    message.id = ?delivery.properties.message_id(),
-                    message.bytes = delivery.data.len(),
-                    error = %error,
-                    "discarding an undecodable dead letter"
-                ),
-            }
-            delivery
-                .ack(BasicAckOptions::default())
-                .await
-                .map_err(unexpected)?;
-        }
-        Ok(taken)
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        dead::take(&self.inner, service, max).await
+    }
+
+    async fn peek_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        dead::peek(&self.inner, service, max).await
+    }
+
+    async fn requeue_dead_letters(&self, service: &str, max: usize) -> Result<usize, BusError> {
+        dead::requeue(&self.inner, service, max).await
     }
 }

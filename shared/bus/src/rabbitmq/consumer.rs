@@ -14,7 +14,7 @@ use lapin::types::{AMQPValue, FieldTable};
 use lapin::{Channel, Connection, Consumer};
 use tokio_util::sync::CancellationToken;
 
-use super::Inner;
+use super::{Inner, dead};
 use crate::{Handler, backoff};
 
 /// Consumes the queue of `service` until `shutdown`, reconnecting with backoff.
@@ -31,7 +31,10 @@ pub(super) async fn run(
             Ok(session) => {
                 failures = 0;
                 tracing::info!(bus.queue = %queue, "consuming");
-                match session.run(&inner, handler.as_ref(), &shutdown).await {
+                match session
+                    .run(&inner, &service, handler.as_ref(), &shutdown)
+                    .await
+                {
                     Ok(()) => return,
                     Err(error) => error,
                 }
@@ -92,6 +95,7 @@ impl Session {
     async fn run(
         mut self,
         inner: &Inner,
+        service: &str,
         handler: &dyn Handler,
         shutdown: &CancellationToken,
     ) -> anyhow::Result<()> {
@@ -112,13 +116,14 @@ impl Session {
                 Some(Err(error)) => return Err(error.into()),
                 None => anyhow::bail!("the broker cancelled the consumer"),
             };
-            settle(inner, handler, delivery, shutdown).await?;
+            settle(inner, service, handler, delivery, shutdown).await?;
         }
     }
 }
 
 async fn settle(
     inner: &Inner,
+    service: &str,
     handler: &dyn Handler,
     delivery: Delivery,
     shutdown: &CancellationToken,
@@ -146,27 +151,57 @@ async fn settle(
         Ok(Err(error)) => error,
         Err(_) => anyhow::anyhow!("handler panicked"),
     };
-    // The quorum queue counts earlier deliveries in x-delivery-count; back off by it, then
-    // hand the message back: the queue redelivers it or, past the limit, dead-letters it.
+    // The quorum queue counts earlier deliveries in x-delivery-count.
     let deliveries = delivery_count(&delivery).saturating_add(1);
+    let reason = crate::dead_letter_reason(&error);
+    if deliveries >= inner.topology.delivery_limit {
+        // The last delivery the queue allows: file it with the handler's error as the reason.
+        // Should filing fail, the nack below lets the broker dead-letter it (reason
+        // `delivery_limit` only).
+        tracing::error!(
+            message.id = %envelope.message_id,
+            message.deliveries = deliveries,
+            error = %reason,
+            "delivery limit reached; dead-lettering the message"
+        );
+        let filed = dead::filed_properties(&delivery.properties, &reason, deliveries);
+        match dead::file(inner, service, &delivery.data, filed).await {
+            Ok(()) => {
+                delivery.ack(BasicAckOptions::default()).await?;
+                return Ok(());
+            }
+            Err(error) => tracing::warn!(
+                message.id = %envelope.message_id,
+                error = %error,
+                "could not file the dead letter; the broker dead-letters it instead"
+            ),
+        }
+    }
     let delay = backoff(inner.config.retry_base, deliveries, inner.config.retry_max);
     tracing::warn!(
         message.id = %envelope.message_id,
         message.deliveries = deliveries,
         retry_in_ms = delay.as_millis() as u64,
-        error = format!("{error:#}"),
+        error = %reason,
         "handler failed; message will be redelivered"
     );
-    tokio::select! {
-        () = shutdown.cancelled() => {}
-        () = tokio::time::sleep(delay) => {}
-    }
-    delivery
-        .nack(BasicNackOptions {
-            multiple: false,
-            requeue: true,
-        })
-        .await?;
+    // Back to the queue after the backoff, without holding up the messages behind it (a
+    // poison message must not block its queue): the nack waits in a task of its own. If
+    // the channel closes first, the broker returns the message anyway.
+    let acker = delivery.acker.clone();
+    let shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            () = tokio::time::sleep(delay) => {}
+        }
+        let _ = acker
+            .nack(BasicNackOptions {
+                multiple: false,
+                requeue: true,
+            })
+            .await;
+    });
     Ok(())
 }
 

@@ -99,7 +99,14 @@ pub async fn a_message_is_dead_lettered_after_the_delivery_limit_without_blockin
     assert!(results.iter().all(Result::is_ok), "{results:?}");
 
     let dead = dead_letters(bus.as_ref(), 1).await;
-    assert_eq!(dead, vec![poison.clone()]);
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].envelope, poison);
+    assert_eq!(
+        dead[0].reason, "poison",
+        "the handler's error is the reason"
+    );
+    assert_eq!(dead[0].deliveries, 3);
+    assert!(dead[0].dead_at.is_some());
     eventually("the next message is handled", || async {
         seen.count_of(&healthy) == 1
     })
@@ -244,5 +251,55 @@ pub async fn a_message_published_before_its_consumer_starts_waits_in_the_queue(k
     })
     .await;
     publishing.await.unwrap();
+    shutdown.cancel();
+}
+
+pub async fn dead_letters_can_be_listed_without_taking_them_and_requeued_to_their_service(
+    kind: Kind,
+) {
+    let bus = bus(kind).await;
+    let poison = envelope();
+    let seen = Seen::default();
+    let recorder = seen.clone();
+    // Fails until the operator "fixes" it (the flag), as after a corrected deployment.
+    let fixed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let fix = fixed.clone();
+    let shutdown = CancellationToken::new();
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let recorder = recorder.clone();
+            let fixed = fix.load(std::sync::atomic::Ordering::SeqCst);
+            async move {
+                recorder.push(&m);
+                anyhow::ensure!(fixed, "matter 42 is not in the catalog");
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
+    publish_ok(bus.as_ref(), std::slice::from_ref(&poison)).await;
+    eventually("the message is dead-lettered", || async {
+        bus.peek_dead_letters(SERVICE, 10).await.unwrap().len() == 1
+    })
+    .await;
+
+    // Listing twice shows the same letter: peeking leaves it where it is.
+    for _ in 0..2 {
+        let listed = bus.peek_dead_letters(SERVICE, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].envelope.message_id, poison.message_id);
+        assert_eq!(listed[0].reason, "matter 42 is not in the catalog");
+    }
+    assert_eq!(seen.count_of(&poison), 3);
+
+    fixed.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(bus.requeue_dead_letters(SERVICE, 10).await.unwrap(), 1);
+    eventually("the requeued message is handled", || async {
+        seen.count_of(&poison) == 4
+    })
+    .await;
+    assert!(bus.peek_dead_letters(SERVICE, 10).await.unwrap().is_empty());
+    assert_eq!(bus.requeue_dead_letters(SERVICE, 10).await.unwrap(), 0);
     shutdown.cancel();
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::Utc;
 use govhall_bus::{
-    Bus, BusError, CreateOutboxAndInbox, MemoryBus, MemoryBusConfig, RabbitBus, RabbitBusConfig,
-    Topology,
+    Bus, BusError, CreateOutboxAndInbox, DeadLetter, MemoryBus, MemoryBusConfig, RabbitBus,
+    RabbitBusConfig, Topology,
 };
 use govhall_contracts::Envelope;
 use govhall_contracts::routing::INTAKE_CASE_ACCEPTED;
@@ -153,8 +153,20 @@ impl Bus for WithCleanup {
         &self,
         service: &str,
         max: usize,
-    ) -> Result<Vec<Envelope>, BusError> {
+    ) -> Result<Vec<DeadLetter>, BusError> {
         self.inner.take_dead_letters(service, max).await
+    }
+
+    async fn peek_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        self.inner.peek_dead_letters(service, max).await
+    }
+
+    async fn requeue_dead_letters(&self, service: &str, max: usize) -> Result<usize, BusError> {
+        self.inner.requeue_dead_letters(service, max).await
     }
 }
 
@@ -284,7 +296,7 @@ pub async fn publish_ok(bus: &dyn Bus, messages: &[Envelope]) {
 }
 
 /// Takes dead letters until `count` arrived.
-pub async fn dead_letters(bus: &dyn Bus, count: usize) -> Vec<Envelope> {
+pub async fn dead_letters(bus: &dyn Bus, count: usize) -> Vec<DeadLetter> {
     let mut taken = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
     while taken.len() < count {
@@ -333,8 +345,20 @@ impl Bus for StallBeforePublish {
         &self,
         service: &str,
         max: usize,
-    ) -> Result<Vec<Envelope>, BusError> {
+    ) -> Result<Vec<DeadLetter>, BusError> {
         self.inner.take_dead_letters(service, max).await
+    }
+
+    async fn peek_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        self.inner.peek_dead_letters(service, max).await
+    }
+
+    async fn requeue_dead_letters(&self, service: &str, max: usize) -> Result<usize, BusError> {
+        self.inner.requeue_dead_letters(service, max).await
     }
 }
 
@@ -370,8 +394,20 @@ impl Bus for StallAfterPublish {
         &self,
         service: &str,
         max: usize,
-    ) -> Result<Vec<Envelope>, BusError> {
+    ) -> Result<Vec<DeadLetter>, BusError> {
         self.inner.take_dead_letters(service, max).await
+    }
+
+    async fn peek_dead_letters(
+        &self,
+        service: &str,
+        max: usize,
+    ) -> Result<Vec<DeadLetter>, BusError> {
+        self.inner.peek_dead_letters(service, max).await
+    }
+
+    async fn requeue_dead_letters(&self, service: &str, max: usize) -> Result<usize, BusError> {
+        self.inner.requeue_dead_letters(service, max).await
     }
 }
 
