@@ -3,59 +3,17 @@
 //! forward what is addressed to the other side's division. A case goes up from the county,
 //! is sent back, resent, decided in the city and comes back to be handed over at the county.
 
-use std::process::Command;
-
 use govhall_web::Role;
 use serde_json::json;
 
 use crate::{
-    distributed::Cluster,
+    cluster::{Cluster, Vhosts, amqp, rabbitmqctl},
     flow,
     helpers::{Api, Tokens},
 };
 
 const COUNTY: &str = "320282";
 const CITY: &str = "320200";
-
-/// Two vhosts on the local broker, deleted (with their queues and shovels) when dropped.
-struct Vhosts(Vec<String>);
-
-fn rabbitmqctl(args: &[&str]) {
-    let out = Command::new("rabbitmqctl")
-        .args(args)
-        .output()
-        .expect("rabbitmqctl runs on the test machine (scripts/services.sh)");
-    assert!(
-        out.status.success(),
-        "rabbitmqctl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-impl Vhosts {
-    fn new(names: &[String]) -> Self {
-        let hosts = Self(names.to_vec());
-        for name in names {
-            rabbitmqctl(&["add_vhost", name]);
-            rabbitmqctl(&["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]);
-        }
-        hosts
-    }
-}
-
-impl Drop for Vhosts {
-    fn drop(&mut self) {
-        for name in &self.0 {
-            let _ = Command::new("rabbitmqctl")
-                .args(["delete_vhost", name])
-                .output();
-        }
-    }
-}
-
-fn amqp(vhost: &str) -> String {
-    format!("amqp://guest:guest@127.0.0.1:5672/{vhost}")
-}
 
 /// A dynamic shovel on `from` forwarding every message whose routing key ends in `division`
 /// to the same exchange on `to`, keeping its routing key.

@@ -224,7 +224,7 @@ async fn no_operation_that_takes_an_id_reaches_another_applicants_or_divisions_o
 #[actix_web::test]
 async fn no_operation_that_takes_an_id_reaches_another_applicants_or_divisions_object_on_postgres_and_rabbitmq()
  {
-    let mut cluster = crate::distributed::Cluster::new().await;
+    let mut cluster = crate::cluster::Cluster::new().await;
     cluster.env.extend(without_rate_limits());
     // API keys live in the gateway's own database; without one they are switched off.
     let keys = govhall_test_support::fresh_postgres_url().await.unwrap();

@@ -3,6 +3,8 @@
 //! process per service on PostgreSQL and RabbitMQ.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod audit;
+mod cluster;
 mod deployments;
 mod distributed;
 mod flow;

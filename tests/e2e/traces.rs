@@ -9,7 +9,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use govhall_web::Role;
 use serde_json::json;
 
-use crate::{distributed::Cluster, flow};
+use crate::{cluster::Cluster, flow};
 
 /// A minimal OTLP/HTTP collector: keeps every export request body it receives.
 async fn collector() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
