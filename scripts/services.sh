@@ -63,8 +63,14 @@ fi
 amqp_open() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
 if ! amqp_open; then
   command -v rabbitmq-server >/dev/null || apt_install RabbitMQ rabbitmq-server
-  log "starting RabbitMQ"
-  rabbitmq-server -detached || true
+  if rabbitmqctl -q ping >/dev/null 2>&1; then
+    # The node runs but its application was stopped (the fault tests stop and start it).
+    log "starting the RabbitMQ application"
+    rabbitmqctl start_app || true
+  else
+    log "starting RabbitMQ"
+    rabbitmq-server -detached || true
+  fi
   # await_startup can fail before the node registers: retry (see DEPENDENCIES.md).
   wait_for RabbitMQ 90 rabbitmqctl await_startup
   wait_for "RabbitMQ's AMQP port" 30 amqp_open

@@ -47,6 +47,22 @@ enum Command {
     Openapi,
     /// Print the AsyncAPI document of every event.
     Asyncapi,
+    /// List the dead letters (死信) of a service's queue on RabbitMQ: messages its consumer
+    /// gave up on after the delivery limit, with the reason; `--requeue` hands them back to
+    /// the service once the cause is fixed.
+    DeadLetters {
+        /// Whose queue (intake, deadline, approval or joint).
+        service: ServiceName,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Move them back to the service's queue instead of listing them.
+        #[arg(long)]
+        requeue: bool,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Mint a development token (only when the development issuer is enabled).
     Token {
         /// Kind of principal.
@@ -151,6 +167,12 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Migrate { service } => migrate(service, &settings).await,
         Command::Openapi => write_out(&openapi::merged_json()?),
         Command::Asyncapi => write_out(&asyncapi::document_yaml()?),
+        Command::DeadLetters {
+            service,
+            limit,
+            requeue,
+            json,
+        } => dead_letters(&settings, service, limit, requeue, json).await,
         Command::Token {
             kind,
             sub,
@@ -242,6 +264,65 @@ fn shutdown_signal() -> CancellationToken {
         trigger.cancel();
     });
     token
+}
+
+async fn dead_letters(
+    settings: &Settings,
+    service: ServiceName,
+    limit: usize,
+    requeue: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    if service == ServiceName::Gateway {
+        bail!(
+            "the gateway consumes no queue; dead letters belong to intake, deadline, approval or joint"
+        );
+    }
+    let url = settings
+        .bus
+        .url
+        .as_ref()
+        .context("GOVHALL_BUS__URL is required (amqp://…); standalone's in-process bus keeps its dead letters in memory and logs each one")?;
+    let bus = RabbitBus::new(url.expose_secret().to_owned(), topology(settings));
+    let name = service.as_str();
+    if requeue {
+        let moved = bus.requeue_dead_letters(name, limit).await?;
+        println!("requeued {moved} dead letter(s) to {name}");
+        return Ok(());
+    }
+    let letters = bus.peek_dead_letters(name, limit).await?;
+    let mut out = String::new();
+    if !json {
+        out.push_str(&format!("{} dead letter(s) in {name}\n", letters.len()));
+    }
+    for letter in &letters {
+        let e = &letter.envelope;
+        let dead_at = letter
+            .dead_at
+            .map(|t| t.fixed_offset().to_rfc3339())
+            .unwrap_or_default();
+        if json {
+            // The payload is left out: it may carry personal data.
+            let line = serde_json::json!({
+                "message_id": e.message_id,
+                "type": e.message_type,
+                "case_id": e.correlation_id,
+                "producer": e.producer,
+                "division_code": e.division_code,
+                "occurred_at": e.occurred_at,
+                "deliveries": letter.deliveries,
+                "dead_at": dead_at,
+                "reason": letter.reason,
+            });
+            out.push_str(&format!("{line}\n"));
+        } else {
+            out.push_str(&format!(
+                "{dead_at}  {}  {}  case {}  deliveries {}  {}\n",
+                e.message_id, e.message_type, e.correlation_id, letter.deliveries, letter.reason
+            ));
+        }
+    }
+    write_out(&out)
 }
 
 fn topology(settings: &Settings) -> Topology {

@@ -212,6 +212,8 @@ pub async fn kill(mut proc: Proc) {
     let _ = tokio::time::timeout(Duration::from_secs(10), proc.child.wait()).await;
 }
 
+// Used by the fault tests (tests/faults), which share this module.
+#[allow(dead_code)]
 impl Cluster {
     /// SIGKILL to `service` (or `gateway`): it dies mid-work without finishing or handing
     /// back anything. Returns the URL it listened on.
