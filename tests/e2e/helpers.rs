@@ -152,6 +152,31 @@ impl Tokens {
     }
 }
 
+/// The environment of `govhall standalone` on the data folder `dir`, any free port, with the
+/// development issuer key of `tokens`.
+pub fn standalone_env(dir: &Path, tokens: &Tokens) -> Vec<(String, String)> {
+    vec![
+        ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
+        ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
+        (
+            "GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(),
+            tokens.key_file.display().to_string(),
+        ),
+    ]
+}
+
+/// Settings that turn the gateway's rate limits off: rate limits are tested on their own, and
+/// hundreds of calls from one address in the other tests are not abuse.
+pub fn without_rate_limits() -> Vec<(String, String)> {
+    vec![
+        ("GOVHALL_RATE_LIMIT__PER_IP_PER_MINUTE".into(), "0".into()),
+        (
+            "GOVHALL_RATE_LIMIT__PER_PRINCIPAL_PER_MINUTE".into(),
+            "0".into(),
+        ),
+    ]
+}
+
 /// A unique temporary folder.
 pub fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("govhall-e2e-{}", uuid::Uuid::new_v4().simple()));

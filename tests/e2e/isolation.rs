@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::helpers::{Api, Proc, Tokens, spawn, temp_dir};
+use crate::helpers::{Api, Proc, Tokens, spawn, standalone_env, temp_dir, without_rate_limits};
 use probe::Probe;
 
 /// Reference data anyone may read without logging in: nothing to isolate.
@@ -170,17 +170,6 @@ fn every_operation_that_takes_an_id_has_a_row() {
     assert_eq!(TABLE.len() + EXEMPT.len(), listed.len(), "a row twice");
 }
 
-/// Rate limits are tested on their own; hundreds of calls from one address here are not abuse.
-fn without_rate_limits() -> Vec<(String, String)> {
-    vec![
-        ("GOVHALL_RATE_LIMIT__PER_IP_PER_MINUTE".into(), "0".into()),
-        (
-            "GOVHALL_RATE_LIMIT__PER_PRINCIPAL_PER_MINUTE".into(),
-            "0".into(),
-        ),
-    ]
-}
-
 /// Sets up every kind of object as its owner would and probes it at the states where its
 /// operations apply; prints how many refused calls that took, and how long.
 async fn probe_every_operation(api: &Api, tokens: &Tokens, backend: &str) {
@@ -208,14 +197,7 @@ async fn no_operation_that_takes_an_id_reaches_another_applicants_or_divisions_o
  {
     let dir = temp_dir();
     let tokens = Tokens::new(&dir);
-    let mut env = vec![
-        ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
-        ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
-        (
-            "GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(),
-            tokens.key_file.display().to_string(),
-        ),
-    ];
+    let mut env = standalone_env(&dir, &tokens);
     env.extend(without_rate_limits());
     let proc: Proc = spawn("standalone", &["standalone"], &env).await;
     probe_every_operation(&Api::new(&proc.url), &tokens, "standalone").await;

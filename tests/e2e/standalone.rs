@@ -2,20 +2,13 @@
 
 use crate::{
     flow,
-    helpers::{Api, Proc, Tokens, spawn, temp_dir},
+    helpers::{Api, Proc, Tokens, spawn, standalone_env, temp_dir},
 };
 
 async fn start() -> (Proc, Tokens, std::path::PathBuf) {
     let dir = temp_dir();
     let tokens = Tokens::new(&dir);
-    let env = vec![
-        ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
-        ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
-        (
-            "GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(),
-            tokens.key_file.display().to_string(),
-        ),
-    ];
+    let env = standalone_env(&dir, &tokens);
     let proc = spawn("standalone", &["standalone"], &env).await;
     (proc, tokens, dir)
 }
@@ -70,14 +63,7 @@ async fn a_case_survives_a_restart_of_the_standalone_process() {
     let api = Api::new(&proc.url);
     let id = flow::submit_and_accept(&api, &tokens, "citizen-3", flow::SINGLE).await;
     assert!(proc.terminate().await.success());
-    let env = vec![
-        ("GOVHALL_DATA_DIR".to_owned(), dir.display().to_string()),
-        ("GOVHALL_HTTP__PORT".to_owned(), "0".to_owned()),
-        (
-            "GOVHALL_DEV_ISSUER__KEY_FILE".to_owned(),
-            tokens.key_file.display().to_string(),
-        ),
-    ];
+    let env = standalone_env(&dir, &tokens);
     let proc = spawn("standalone-again", &["standalone"], &env).await;
     let api = Api::new(&proc.url);
     flow::review_and_complete(&api, &tokens, "citizen-3", &id, &["320102-SCJGJ"]).await;

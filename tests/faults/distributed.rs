@@ -17,7 +17,7 @@ use crate::{
     cluster::{Cluster, Vhosts, amqp, backlog, connect, scalar},
     driver::{Driver, Outcome, percentile},
     flow,
-    helpers::binary,
+    helpers::{binary, without_rate_limits},
 };
 
 const SERVICES: [&str; 4] = ["intake", "deadline", "approval", "joint"];
@@ -29,7 +29,7 @@ const DELIVERY_LIMIT: &str = "8";
 
 /// The seed of the random moments: `GOVHALL_FAULTS_SEED`, or from the clock (printed, so a
 /// failing run can be repeated).
-fn seed() -> u64 {
+pub fn seed() -> u64 {
     std::env::var("GOVHALL_FAULTS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -99,6 +99,7 @@ async fn no_case_is_lost_or_duplicated_through_crashes_broker_and_database_resta
     cluster
         .env
         .retain(|(k, _)| k != "GOVHALL_BUS__QUEUE_EXPIRES_MS");
+    cluster.env.extend(without_rate_limits());
     cluster.env.push((
         "GOVHALL_BUS__DELIVERY_LIMIT".to_owned(),
         DELIVERY_LIMIT.to_owned(),
@@ -253,6 +254,7 @@ async fn no_case_is_lost_or_duplicated_through_crashes_broker_and_database_resta
         .collect();
     let audit = audit::effects(&cluster, &cases, "faults").await;
     let mut found = audit.found;
+    found.extend(driver.audit(&all).await);
     let lost = all.len() as i64 - audit.completed;
 
     // Nothing left in the queues but the poison in the deadline's dead letters.

@@ -390,6 +390,113 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// What the API shows of `outcomes`' cases, read as staff of the division: each
+    /// completed, each once-only timeline entry once, one task per reviewing department and
+    /// one clock per kind and department, every clock stopped. The anomalies, one line each.
+    pub async fn audit(&self, outcomes: &[&Outcome]) -> Vec<String> {
+        let clerk = self
+            .tokens
+            .staff("clerk-audit", &[Role::WindowClerk], flow::DIVISION, None);
+        let mut found = Vec::new();
+        for outcome in outcomes {
+            let Some(id) = &outcome.id else { continue };
+            let read = |path: String, token: String| async move {
+                self.until(&format!("GET {path}"), || async {
+                    let answer = self.call("GET", &path, &token, None, None).await;
+                    if let Some(why) = Self::transient(&answer) {
+                        return Step::Retry(why);
+                    }
+                    match answer {
+                        Ok(a) if a.status == 200 => Step::Done(a.body),
+                        Ok(a) => Step::Fail(format!("{} {}", a.status, a.body)),
+                        Err(e) => Step::Retry(e),
+                    }
+                })
+                .await
+            };
+            let case = match read(format!("/api/v1/cases/{id}"), clerk.clone()).await {
+                Ok(case) => case,
+                Err(e) => {
+                    found.push(format!("case {id}: {e}"));
+                    continue;
+                }
+            };
+            if case["state"] != "completed" {
+                found.push(format!("case {id}: {}", case["state"]));
+            }
+            let mut kinds: HashMap<String, usize> = HashMap::new();
+            for entry in case["timeline"].as_array().into_iter().flatten() {
+                let kind = entry["kind"].as_str().unwrap_or_default().to_owned();
+                *kinds.entry(kind).or_default() += 1;
+            }
+            for (kind, count) in &kinds {
+                if *count > 1 && !kind.starts_with("clock_") {
+                    found.push(format!("case {id}: timeline entry {kind} {count} times"));
+                }
+            }
+            for dept in departments_of(outcome) {
+                let reviewer = self.tokens.staff(
+                    &format!("reviewer-{dept}"),
+                    &[Role::Reviewer],
+                    flow::DIVISION,
+                    Some(dept),
+                );
+                match read(format!("/api/v1/tasks?case_id={id}"), reviewer).await {
+                    Ok(tasks) => {
+                        let n = tasks["items"].as_array().map_or(0, Vec::len);
+                        if n != 1 {
+                            found.push(format!("case {id}: {n} tasks for {dept}"));
+                        }
+                    }
+                    Err(e) => found.push(format!("case {id}: {e}")),
+                }
+            }
+            match read(format!("/api/v1/clocks?case_id={id}"), clerk.clone()).await {
+                Ok(clocks) => {
+                    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+                    for clock in clocks["items"].as_array().into_iter().flatten() {
+                        let key = (
+                            clock["kind"].as_str().unwrap_or_default().to_owned(),
+                            clock["department_code"].as_str().unwrap_or("-").to_owned(),
+                        );
+                        *seen.entry(key).or_default() += 1;
+                        if clock["state"] != "stopped" {
+                            found.push(format!(
+                                "case {id}: clock {} {}",
+                                clock["kind"], clock["state"]
+                            ));
+                        }
+                    }
+                    for ((kind, dept), count) in &seen {
+                        if *count > 1 {
+                            found.push(format!("case {id}: {count} {kind} clocks for {dept}"));
+                        }
+                    }
+                    let task_clocks = seen.keys().filter(|(k, _)| k == "task").count();
+                    if task_clocks != outcome.departments {
+                        found.push(format!(
+                            "case {id}: {task_clocks} task clocks for {} departments",
+                            outcome.departments
+                        ));
+                    }
+                }
+                Err(e) => found.push(format!("case {id}: {e}")),
+            }
+        }
+        found
+    }
+}
+
+/// The departments that reviewed `outcome`'s case.
+fn departments_of(outcome: &Outcome) -> &'static [&'static str] {
+    if outcome.departments == PARALLEL_DEPARTMENTS.len() {
+        &PARALLEL_DEPARTMENTS
+    } else {
+        &SINGLE_DEPARTMENTS
+    }
+}
+
 /// Percentile `p` (0–100) of `samples`.
 pub fn percentile(samples: &[Duration], p: usize) -> Duration {
     let mut sorted = samples.to_vec();

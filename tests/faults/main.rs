@@ -21,3 +21,4 @@ mod driver;
 mod flow;
 #[path = "../e2e/helpers.rs"]
 mod helpers;
+mod standalone;
