@@ -25,7 +25,7 @@ use crate::{
     limits::Limiter,
     oidc::OidcVerifier,
     proxy::{self, ProxyState},
-    readiness::UpstreamProbe,
+    readiness::UpstreamsProbe,
     routes::Upstream,
     settings::GatewaySettings,
 };
@@ -103,14 +103,11 @@ impl Application {
             .context("Failed to read the bound address")?
             .port();
 
-        let readiness = Readiness(
+        let readiness = Readiness(vec![Arc::new(UpstreamsProbe::new(
             Upstream::ALL
                 .iter()
-                .map(|&u| {
-                    Arc::new(UpstreamProbe::new(u, settings.upstreams.get(u))) as Arc<dyn Probe>
-                })
-                .collect(),
-        );
+                .map(|&u| (u, settings.upstreams.get(u).clone())),
+        )) as Arc<dyn Probe>]);
         let api_keys = match &settings.database_url {
             Some(url) => {
                 let db = govhall_runtime::connect_database(url)

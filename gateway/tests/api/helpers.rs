@@ -157,6 +157,8 @@ pub struct Options {
     pub with_dev_issuer: bool,
     /// Point the joint upstream at a closed port.
     pub joint_unreachable: bool,
+    /// Point every upstream at a closed port.
+    pub all_unreachable: bool,
     /// Accept the tokens of this identity provider.
     pub oidc: Option<govhall_gateway::oidc::OidcSettings>,
     /// The gateway's database (API keys).
@@ -175,6 +177,7 @@ impl Default for Options {
             upstream_timeout: Duration::from_secs(5),
             with_dev_issuer: true,
             joint_unreachable: false,
+            all_unreachable: false,
             oidc: None,
             rate_limits: RateLimits {
                 per_ip: Quota::per_minute(0),
@@ -233,7 +236,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let internal_key = InternalKey::new(vec![42u8; 32]);
     let key_file = temp_key_file();
     let dev_issuer = DevIssuer::load_or_create(&key_file).unwrap();
-    let joint = if options.joint_unreachable {
+    let joint = if options.joint_unreachable || options.all_unreachable {
+        closed_url()
+    } else {
+        upstream.url.clone()
+    };
+    let others = if options.all_unreachable {
         closed_url()
     } else {
         upstream.url.clone()
@@ -242,9 +250,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         host: "127.0.0.1".into(),
         port: 0,
         upstreams: Upstreams {
-            intake: upstream.url.clone(),
-            deadline: upstream.url.clone(),
-            approval: upstream.url.clone(),
+            intake: others.clone(),
+            deadline: others.clone(),
+            approval: others,
             joint,
         },
         upstream_timeout: options.upstream_timeout,

@@ -76,18 +76,35 @@ async fn the_docs_page_is_served_without_external_urls() {
 }
 
 #[actix_web::test]
-async fn readiness_reports_every_upstream_and_fails_when_one_is_down() {
+async fn readiness_reports_every_upstream_and_stays_ready_while_one_is_down() {
     let app = spawn_app().await;
     let mut response = app.get("/readyz").send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["checks"]["upstreams"], "ok", "{body}");
     for upstream in ["intake", "deadline", "approval", "joint"] {
-        assert_eq!(body["checks"][upstream], "ok", "{body}");
+        assert_eq!(body["details"]["upstreams"][upstream], "ok", "{body}");
     }
     assert_eq!(app.get("/healthz").send().await.unwrap().status(), 200);
 
+    // One service down: its routes answer 502, the gateway still serves the rest, so it stays
+    // in the load balancer and says which upstream is missing.
     let app = spawn_app_with(Options {
         joint_unreachable: true,
+        ..Options::default()
+    })
+    .await;
+    let mut response = app.get("/readyz").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["details"]["upstreams"]["joint"], "unavailable", "{body}");
+    assert_eq!(body["details"]["upstreams"]["intake"], "ok", "{body}");
+}
+
+#[actix_web::test]
+async fn readiness_fails_when_no_upstream_answers() {
+    let app = spawn_app_with(Options {
+        all_unreachable: true,
         ..Options::default()
     })
     .await;
@@ -97,7 +114,7 @@ async fn readiness_reports_every_upstream_and_fails_when_one_is_down() {
         "service_unavailable",
     )
     .await;
-    assert!(problem.detail.unwrap().contains("joint"));
+    assert!(problem.detail.unwrap().contains("upstreams"));
 }
 
 #[actix_web::test]
