@@ -9,6 +9,7 @@ pub mod memory;
 pub mod migration;
 pub mod outbox;
 pub mod rabbitmq;
+pub mod transient;
 pub mod txn;
 
 use std::future::Future;

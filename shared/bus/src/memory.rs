@@ -17,12 +17,10 @@
 //! for its own queue); handlers write to the outbox, and the relay publishes.
 
 use std::collections::{HashMap, VecDeque};
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::FutureExt;
 use futures::future::join_all;
 use govhall_contracts::Envelope;
 use govhall_contracts::topology::{SUBSCRIPTIONS, Subscription, topic_matches};
@@ -359,9 +357,14 @@ async fn run_consumer(
         };
         let outcome = match &in_flight.pending {
             Some(pending) => {
-                AssertUnwindSafe(handler.handle(&pending.envelope))
-                    .catch_unwind()
-                    .await
+                crate::transient::handle_holding(
+                    handler,
+                    &pending.envelope,
+                    shutdown,
+                    inner.config.retry_base,
+                    inner.config.retry_max,
+                )
+                .await
             }
             None => continue,
         };
@@ -369,12 +372,11 @@ async fn run_consumer(
             continue;
         };
         let error = match outcome {
-            Ok(Ok(())) => {
+            Ok(()) => {
                 release(&mut pending);
                 continue;
             }
-            Ok(Err(error)) => error,
-            Err(_) => anyhow::anyhow!("handler panicked"),
+            Err(error) => error,
         };
         let service = queue.subscription.service;
         if pending.deliveries >= inner.topology.delivery_limit {

@@ -1,10 +1,9 @@
 //! The consume loop: connection, channel and consumer are rebuilt after every failure until
 //! shutdown; each delivery is acknowledged only after its handler returned `Ok`.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use govhall_contracts::Envelope;
 use lapin::message::Delivery;
 use lapin::options::{
@@ -140,16 +139,23 @@ async fn settle(
             .await?;
         return Ok(());
     };
-    let outcome = AssertUnwindSafe(handler.handle(&envelope))
-        .catch_unwind()
-        .await;
-    let error = match outcome {
-        Ok(Ok(())) => {
+    let retry_base = inner
+        .config
+        .retry_base
+        .max(std::time::Duration::from_millis(100));
+    let held = crate::transient::handle_holding(
+        handler,
+        &envelope,
+        shutdown,
+        retry_base,
+        inner.config.retry_max,
+    );
+    let error = match held.await {
+        Ok(()) => {
             delivery.ack(BasicAckOptions::default()).await?;
             return Ok(());
         }
-        Ok(Err(error)) => error,
-        Err(_) => anyhow::anyhow!("handler panicked"),
+        Err(error) => error,
     };
     // The quorum queue counts earlier deliveries in x-delivery-count.
     let deliveries = delivery_count(&delivery).saturating_add(1);

@@ -303,3 +303,47 @@ pub async fn dead_letters_can_be_listed_without_taking_them_and_requeued_to_thei
     assert_eq!(bus.requeue_dead_letters(SERVICE, 10).await.unwrap(), 0);
     shutdown.cancel();
 }
+
+pub async fn a_message_is_held_not_dead_lettered_while_the_database_is_unavailable(kind: Kind) {
+    let bus = bus(kind).await;
+    let message = envelope();
+    let seen = Seen::default();
+    let recorder = seen.clone();
+    let outage = Arc::new(AtomicUsize::new(0));
+    let attempts = outage.clone();
+    let shutdown = CancellationToken::new();
+    // The database is "down" for twice the delivery limit's worth of attempts, then back.
+    let _consumer = bus.consume(
+        SERVICE,
+        handler_fn(move |m| {
+            let recorder = recorder.clone();
+            let attempt = attempts.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if attempt < 6 {
+                    return Err(anyhow::Error::new(sea_orm::DbErr::ConnectionAcquire(
+                        sea_orm::error::ConnAcquireErr::Timeout,
+                    )));
+                }
+                recorder.push(&m);
+                Ok(())
+            }
+        }),
+        shutdown.clone(),
+    );
+    publish_ok(bus.as_ref(), std::slice::from_ref(&message)).await;
+    eventually(
+        "the message is handled once the database is back",
+        || async { seen.count_of(&message) == 1 },
+    )
+    .await;
+    assert_eq!(
+        outage.load(Ordering::SeqCst),
+        7,
+        "six failed attempts, then one success"
+    );
+    assert!(
+        bus.peek_dead_letters(SERVICE, 10).await.unwrap().is_empty(),
+        "an outage of the database is no reason to give a message up"
+    );
+    shutdown.cancel();
+}

@@ -60,6 +60,7 @@ for_each_bus! {
     a_message_is_dead_lettered_after_the_delivery_limit_without_blocking_the_next,
     an_unroutable_publish_is_an_error,
     dead_letters_can_be_listed_without_taking_them_and_requeued_to_their_service,
+    a_message_is_held_not_dead_lettered_while_the_database_is_unavailable,
 }
 
 mod with_database {
