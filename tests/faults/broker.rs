@@ -228,25 +228,33 @@ fn postgres_ready() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Restarts PostgreSQL (fast mode: every session is cut) and waits until it takes
-/// connections again; a guard starts it should anything in between fail.
-pub fn restart_postgres() -> Duration {
-    struct Restore;
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            if !postgres_ready() {
-                let _ = pg_ctlcluster("start");
-            }
-        }
+/// PostgreSQL stopped (fast mode: every session is cut); started again by [`Self::start`] or,
+/// should anything in between fail, when dropped.
+pub struct PostgresStopped {
+    started: bool,
+}
+
+impl PostgresStopped {
+    pub fn stop() -> Self {
+        let out = pg_ctlcluster("stop");
+        assert!(
+            out.status.success(),
+            "pg_ctlcluster stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { started: false }
     }
-    let _restore = Restore;
+
+    /// Starts it and waits until it takes connections again.
+    pub fn start(mut self) {
+        self.started = true;
+        start_postgres();
+    }
+}
+
+fn start_postgres() {
     let started = Instant::now();
-    let out = pg_ctlcluster("restart");
-    assert!(
-        out.status.success(),
-        "pg_ctlcluster restart: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let _ = pg_ctlcluster("start");
     while !postgres_ready() {
         assert!(
             started.elapsed() < Duration::from_secs(60),
@@ -254,5 +262,12 @@ pub fn restart_postgres() -> Duration {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
-    started.elapsed()
+}
+
+impl Drop for PostgresStopped {
+    fn drop(&mut self) {
+        if !self.started && !postgres_ready() {
+            let _ = pg_ctlcluster("start");
+        }
+    }
 }

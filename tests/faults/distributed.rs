@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::{
     audit,
-    broker::{self, BrokerStopped, Tap},
+    broker::{self, BrokerStopped, PostgresStopped, Tap},
     cluster::{Cluster, Vhosts, amqp, backlog, connect, scalar},
     driver::{Driver, Outcome, percentile},
     flow,
@@ -105,11 +105,9 @@ async fn no_case_is_lost_or_duplicated_through_crashes_broker_and_database_resta
     }
     cluster.start_gateway().await;
     let gateway_url = cluster.gateway.as_ref().unwrap().url.clone();
-    let tap = Tap::start(
-        &amqp(&vhost),
-        &format!("{prefix}events"),
-        &format!("{prefix}faults.tap"),
-    );
+    let (exchange, tap_queue) = (format!("{prefix}events"), format!("{prefix}faults.tap"));
+    let mut tap = Some(Tap::start(&amqp(&vhost), &exchange, &tap_queue));
+    let mut copied = 0;
 
     let api = cluster.api();
     let mut forms = HashMap::new();
@@ -172,11 +170,19 @@ async fn no_case_is_lost_or_duplicated_through_crashes_broker_and_database_resta
         probes.push(outcome);
         n += 1;
 
+        // PostgreSQL stops for a few seconds. So that messages reach the consumers while it is
+        // down (the outboxes cannot publish then), the tap pauses a second before and its
+        // copies pile up; it resumes once PostgreSQL is down and they all arrive meanwhile.
         tokio::time::sleep(Duration::from_millis(rng.random_range(1000..3000))).await;
+        copied += tap.take().unwrap().stop().await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let at = Instant::now();
-        let down = broker::restart_postgres();
-        println!("faults: PostgreSQL restarted in {down:.1?}");
-        let (name, took, outcome) = probe("restart PostgreSQL".into(), at, n).await;
+        let stopped = PostgresStopped::stop();
+        tap = Some(Tap::start(&amqp(&vhost), &exchange, &tap_queue));
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        stopped.start();
+        println!("faults: PostgreSQL down for {:.1?}", at.elapsed());
+        let (name, took, outcome) = probe("stop and start PostgreSQL".into(), at, n).await;
         recoveries.push((name, took));
         probes.push(outcome);
         n += 1;
@@ -213,7 +219,7 @@ async fn no_case_is_lost_or_duplicated_through_crashes_broker_and_database_resta
     };
     futures::join!(load, chaos);
     let flow_time = started.elapsed();
-    let copied = tap.stop().await;
+    copied += tap.take().unwrap().stop().await;
 
     // The poison: listed for the operator with its reason and deliveries, alone in the dead
     // letters, and the deadline queue kept moving while it was retried.
