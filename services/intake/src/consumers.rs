@@ -66,6 +66,9 @@ struct Step<'a> {
 impl Handler for IntakeConsumer {
     #[tracing::instrument(skip_all, fields(message.id = %message.message_id, message.type = %message.message_type, case.id = %message.correlation_id))]
     async fn handle(&self, message: &Envelope) -> anyhow::Result<()> {
+        if !has_effect(message)? {
+            return Ok(());
+        }
         let Some(txn) = inbox::claim(&self.db, SERVICE, message).await? else {
             return Ok(());
         };
@@ -164,6 +167,46 @@ impl Handler for IntakeConsumer {
         }
         Ok(())
     }
+}
+
+/// Whether `message` can change anything here. Most clock events concern clocks a case does
+/// not show (acceptance, task and stage clocks starting; any clock stopping or pausing): they
+/// are acknowledged without a transaction, which saves the inbox commit (a flush to disk)
+/// each would cost for nothing — they are most of this queue (about a dozen clock events per
+/// case of a three-department review, two of which matter here), and the queue is handled
+/// one message at a time. A message without an effect needs no inbox row to be idempotent.
+/// Keep in step with the branches of [`IntakeConsumer::handle`] and [`Step::due`].
+fn has_effect(message: &Envelope) -> anyhow::Result<bool> {
+    use ClockKind::{Acceptance, Commitment, Processing, Rectification, Statutory};
+    let clock_event = message
+        .message_type
+        .starts_with(govhall_contracts::routing::DEADLINE_CLOCK_ANY.trim_end_matches('*'));
+    let shown = |kind: ClockKind| matches!(kind, Processing | Commitment | Rectification);
+    Ok(if !clock_event {
+        true
+    } else if message.is::<ClockStarted>() {
+        shown(message.decode::<ClockStarted>()?.kind)
+    } else if message.is::<ClockResumed>() {
+        shown(message.decode::<ClockResumed>()?.kind)
+    } else if message.is::<ClockExtended>() {
+        shown(message.decode::<ClockExtended>()?.kind)
+    } else if message.is::<ClockDueChanged>() {
+        shown(message.decode::<ClockDueChanged>()?.kind)
+    } else if message.is::<ClockWarned>() {
+        message.decode::<ClockWarned>()?.kind == Processing
+    } else if message.is::<ClockOverdue>() {
+        matches!(
+            message.decode::<ClockOverdue>()?.kind,
+            Processing | Statutory
+        )
+    } else if message.is::<ClockExpired>() {
+        matches!(
+            message.decode::<ClockExpired>()?.kind,
+            Acceptance | Commitment
+        )
+    } else {
+        false
+    })
 }
 
 impl Step<'_> {
@@ -630,5 +673,61 @@ impl Step<'_> {
             self.origin(),
         )?);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use govhall_contracts::events::deadline::ClockStopped;
+
+    use super::*;
+
+    fn wrap<E: govhall_contracts::Event>(event: &E) -> Envelope {
+        let origin = Origin {
+            producer: "deadline",
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            traceparent: None,
+            division_code: "320102".into(),
+        };
+        Envelope::wrap(event, origin).unwrap()
+    }
+
+    fn overdue(kind: ClockKind) -> Envelope {
+        wrap(&ClockOverdue {
+            clock_id: Uuid::now_v7(),
+            case_id: Uuid::now_v7(),
+            kind,
+            department_code: None,
+            due_at: chrono::Utc::now().fixed_offset(),
+            task_id: None,
+        })
+    }
+
+    #[test]
+    fn clock_events_about_clocks_a_case_does_not_show_are_skipped_without_a_transaction() {
+        let stopped = wrap(&ClockStopped {
+            clock_id: Uuid::now_v7(),
+            case_id: Uuid::now_v7(),
+            kind: ClockKind::Processing,
+            stopped_at: chrono::Utc::now().fixed_offset(),
+            overdue: false,
+        });
+        assert!(!has_effect(&stopped).unwrap());
+        assert!(!has_effect(&overdue(ClockKind::Task)).unwrap());
+        assert!(has_effect(&overdue(ClockKind::Processing)).unwrap());
+        assert!(has_effect(&overdue(ClockKind::Statutory)).unwrap());
+        // Every other message goes through the inbox, decoded or not.
+        let mut concluded = stopped;
+        concluded.message_type = govhall_contracts::routing::APPROVAL_REVIEW_CONCLUDED.into();
+        assert!(has_effect(&concluded).unwrap());
+    }
+
+    #[test]
+    fn an_undecodable_clock_event_is_an_error_as_before() {
+        let mut broken = overdue(ClockKind::Task);
+        broken.payload = json!({"kind": 5});
+        assert!(has_effect(&broken).is_err());
     }
 }
