@@ -19,7 +19,8 @@
 # BENCH_SUBMIT_SECS=15, BENCH_FLOW_SECS=30, BENCH_READ_SECS=10, BENCH_CLOCKS=1000000,
 # BENCH_SCHEDULED=20000 (of the clocks, scheduled through the real bus; the rest are seeded by
 # SQL), BENCH_BURST=10000, BENCH_POLL_MS=20, BENCH_SKIP_STANDALONE=, BENCH_MATTER,
-# BENCH_DIVISION, BENCH_DEPARTMENTS (see `govhall-bench --help`). With the release build in
+# BENCH_DIVISION, BENCH_DEPARTMENTS (see `govhall-bench --help`), BENCH_TIMEOUT_SECS=480 (the
+# driver's watchdog). With the release build in
 # place the defaults take about 4–5 minutes; everything this run starts or creates is removed
 # on exit, also on failure or Ctrl-C.
 set -euo pipefail
@@ -94,7 +95,8 @@ psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $base_db WITH (FORCE)" >/dev/nu
 echo "one-row insert: $tps_one tx/s; three-statement write: $tps_three tx/s"
 
 echo "== govhall (distributed, then standalone); logs in $WORK"
-"$bin/govhall-bench" \
+# A watchdog keeps the run bounded whatever happens (the trap then cleans up).
+timeout "${BENCH_TIMEOUT_SECS:-480}" "$bin/govhall-bench" \
   --govhall "$bin/govhall" \
   --workdir "$WORK" \
   --run "$RUN" \

@@ -144,6 +144,20 @@ struct Row {
     rest: Option<f64>,
     load: Option<f64>,
     peak: Option<f64>,
+    /// CPU seconds used until the resting sample, and until the last sample.
+    cpu_rest: Option<f64>,
+    cpu_last: Option<f64>,
+}
+
+/// CPU seconds (user + system) a process has used, from /proc/<pid>/stat.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: the fields are counted after its closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux architecture govhall runs on.
+    Some(ticks / 100.0)
 }
 
 impl Resources {
@@ -153,6 +167,7 @@ impl Resources {
             let row = Row {
                 pid: p.pid,
                 rest: p.memory().rss,
+                cpu_rest: cpu_seconds(p.pid),
                 ..Row::default()
             };
             self.rows.insert(p.name.clone(), row);
@@ -165,6 +180,7 @@ impl Resources {
             let m = memory(row.pid);
             row.load = max(row.load, m.rss);
             row.peak = max(row.peak, m.hwm);
+            row.cpu_last = cpu_seconds(row.pid).or(row.cpu_last);
         }
     }
 
@@ -173,7 +189,8 @@ impl Resources {
         self.rows.get(name).and_then(|r| memory(r.pid).rss)
     }
 
-    /// The figures per process: `rest_mib`, `load_mib` (highest sample under load), `peak_mib`.
+    /// The figures per process: `rest_mib`, `load_mib` (highest sample under load), `peak_mib`,
+    /// and the CPU seconds it used from the resting sample to the last one.
     pub fn report(&self) -> Value {
         let rows: BTreeMap<&String, Value> = self
             .rows
@@ -181,7 +198,13 @@ impl Resources {
             .map(|(name, r)| {
                 (
                     name,
-                    json!({"pid": r.pid, "rest_mib": r.rest, "load_mib": r.load, "peak_mib": r.peak}),
+                    json!({
+                        "pid": r.pid,
+                        "rest_mib": r.rest,
+                        "load_mib": r.load,
+                        "peak_mib": r.peak,
+                        "cpu_seconds_under_load": r.cpu_last.zip(r.cpu_rest).map(|(a, b)| a - b),
+                    }),
                 )
             })
             .collect();

@@ -186,10 +186,11 @@ pub fn print(s: &Value) {
                 rows.push([
                     format!("RSS {mode} {name}"),
                     format!(
-                        "{} MiB at rest, {} MiB under load (highest sample), {} MiB peak",
+                        "{} MiB at rest, {} MiB under load (highest sample), {} MiB peak; {} CPU s under load",
                         ms(&r["rest_mib"]),
                         ms(&r["load_mib"]),
-                        ms(&r["peak_mib"])
+                        ms(&r["peak_mib"]),
+                        ms(&r["cpu_seconds_under_load"])
                     ),
                     String::new(),
                 ]);
