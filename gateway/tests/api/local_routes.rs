@@ -97,7 +97,10 @@ async fn readiness_reports_every_upstream_and_stays_ready_while_one_is_down() {
     let mut response = app.get("/readyz").send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["details"]["upstreams"]["joint"], "unavailable", "{body}");
+    assert_eq!(
+        body["details"]["upstreams"]["joint"], "unavailable",
+        "{body}"
+    );
     assert_eq!(body["details"]["upstreams"]["intake"], "ok", "{body}");
 }
 
