@@ -77,8 +77,10 @@ if ! amqp_open; then
 fi
 
 # Two deployments are joined by a shovel in the tests (separate provincial and city
-# platforms); the plugin ships with RabbitMQ and is enabled without a restart.
-if ! rabbitmq-plugins list -e rabbitmq_shovel 2>/dev/null | grep -q rabbitmq_shovel; then
+# platforms); the plugin ships with RabbitMQ and is enabled without a restart. Enabled
+# plugins are listed by name only (-m): the header would name the pattern and always match.
+# `enable` writes it to the enabled-plugins file, so it survives an application restart.
+if ! rabbitmq-plugins list -q -e -m 2>/dev/null | grep -qx rabbitmq_shovel; then
   log "enabling the RabbitMQ shovel plugin"
   rabbitmq-plugins enable rabbitmq_shovel
 fi
