@@ -469,8 +469,37 @@ async fn migrate(service: Option<ServiceName>, settings: &Settings) -> anyhow::R
         Some(s) => vec![s],
         None => all.to_vec(),
     };
+    // A distributed deployment names its databases one by one. Once any is named, a missing
+    // one is a mistake, not a request for standalone's SQLite file under the data folder
+    // (that would "succeed" and leave the real database unmigrated). The gateway's is
+    // optional there: without it `serve gateway` runs with API keys off.
+    let named: Vec<&str> = all
+        .iter()
+        .map(|s| s.as_str())
+        .filter(|s| settings.database_url(s).is_ok())
+        .collect();
     for service in chosen {
-        let url = settings.standalone_database_url(service.as_str())?;
+        let name = service.as_str();
+        let url = if named.is_empty() {
+            settings.standalone_database_url(name)?
+        } else if named.contains(&name) {
+            settings.database_url(name)?
+        } else if service == ServiceName::Gateway {
+            println!("skipped gateway (GOVHALL_DATABASE__GATEWAY not set: API keys off)");
+            continue;
+        } else {
+            bail!(
+                "GOVHALL_DATABASE__{} is required: {} name their databases, so this is a \
+                 distributed deployment (unset them all to migrate standalone's SQLite files \
+                 under the data folder)",
+                name.to_uppercase(),
+                named
+                    .iter()
+                    .map(|n| format!("GOVHALL_DATABASE__{}", n.to_uppercase()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
         let db = govhall_runtime::connect_database(&url).await?;
         match service {
             ServiceName::Intake => govhall_intake::startup::migrate(&db).await?,

@@ -156,3 +156,41 @@ fn migrate_creates_every_service_database() {
         .success()
     );
 }
+
+#[test]
+fn migrate_refuses_to_fall_back_to_sqlite_when_a_deployment_names_only_some_databases() {
+    let dir = std::env::temp_dir().join(format!("govhall-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let intake = format!(
+        "sqlite://{}?mode=rwc",
+        dir.join("named-intake.db").display()
+    );
+    let env = [
+        ("GOVHALL_DATA_DIR", dir.to_str().unwrap()),
+        ("GOVHALL_DATABASE__INTAKE", intake.as_str()),
+    ];
+    let out = govhall(&["migrate"], &env);
+    assert!(!out.status.success(), "a missing database is an error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("GOVHALL_DATABASE__DEADLINE"), "{stderr}");
+    assert!(
+        !dir.join("deadline.db").exists(),
+        "no throwaway SQLite file was migrated in its place"
+    );
+    // The named one alone is fine, and the gateway's database may be left out.
+    let out = govhall(&["migrate", "intake"], &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("named-intake.db").exists());
+    let out = govhall(&["migrate", "gateway"], &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("skipped gateway"));
+    assert!(!dir.join("gateway.db").exists());
+}
