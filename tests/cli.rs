@@ -194,3 +194,16 @@ fn migrate_refuses_to_fall_back_to_sqlite_when_a_deployment_names_only_some_data
     assert!(String::from_utf8_lossy(&out.stdout).contains("skipped gateway"));
     assert!(!dir.join("gateway.db").exists());
 }
+
+#[test]
+fn dead_letters_are_refused_for_the_gateway_and_without_a_broker() {
+    let out = govhall(&["dead-letters", "gateway"], &[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the gateway consumes no queue"), "{stderr}");
+
+    let out = govhall(&["dead-letters", "intake"], &[]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("GOVHALL_BUS__URL is required"), "{stderr}");
+}

@@ -62,6 +62,16 @@ enum Step<T> {
     Fail(String),
 }
 
+impl<T> Step<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Step<U> {
+        match self {
+            Step::Done(value) => Step::Done(f(value)),
+            Step::Retry(why) => Step::Retry(why),
+            Step::Fail(why) => Step::Fail(why),
+        }
+    }
+}
+
 /// Drives cases through the gateway at `base`.
 pub struct Driver {
     base: String,
@@ -143,13 +153,20 @@ impl Driver {
         }
     }
 
-    /// Sorts an answer: the system being (partly) down is worth a retry, anything else
-    /// unexpected is a failure.
-    fn transient(answer: &Result<Answer, String>) -> Option<String> {
+    /// Sorts an answer: a status in `ok` is done; the system being (partly) down (transport
+    /// error, 5xx, 429) is worth a retry, and so is a 409 for an action (`conflict_retries`:
+    /// an earlier attempt is still being answered, or the state moved on and is read
+    /// again); anything else is a failure.
+    fn judge(answer: Result<Answer, String>, ok: &[u16], conflict_retries: bool) -> Step<Value> {
         match answer {
-            Err(e) => Some(e.clone()),
-            Ok(a) if a.status >= 500 || a.status == 429 => Some(format!("{} {}", a.status, a.body)),
-            Ok(_) => None,
+            Err(e) => Step::Retry(e),
+            Ok(a) if ok.contains(&a.status) => Step::Done(a.body),
+            Ok(a)
+                if a.status >= 500 || a.status == 429 || (conflict_retries && a.status == 409) =>
+            {
+                Step::Retry(format!("{} {}", a.status, a.body))
+            }
+            Ok(a) => Step::Fail(format!("{} {}", a.status, a.body)),
         }
     }
 
@@ -157,13 +174,9 @@ impl Driver {
         let answer = self
             .call("GET", &format!("/api/v1/cases/{id}"), citizen, None, None)
             .await;
-        if let Some(why) = Self::transient(&answer) {
-            return Step::Retry(why);
-        }
-        match answer {
-            Ok(a) if a.status == 200 => Step::Done(a.body),
-            Ok(a) => Step::Fail(format!("reading the case: {} {}", a.status, a.body)),
-            Err(e) => Step::Retry(e),
+        match Self::judge(answer, &[200], false) {
+            Step::Fail(why) => Step::Fail(format!("reading the case: {why}")),
+            other => other,
         }
     }
 
@@ -218,18 +231,8 @@ impl Driver {
                 let answer = self
                     .call("POST", "/api/v1/cases", &citizen, Some(&body), Some(&key))
                     .await;
-                if let Some(why) = Self::transient(&answer) {
-                    return Step::Retry(why);
-                }
-                match answer {
-                    Ok(a) if a.status == 201 || a.status == 200 => {
-                        Step::Done(a.body["id"].as_str().unwrap_or_default().to_owned())
-                    }
-                    // The first attempt with this key is still being answered.
-                    Ok(a) if a.status == 409 => Step::Retry(format!("409 {}", a.body)),
-                    Ok(a) => Step::Fail(format!("{} {}", a.status, a.body)),
-                    Err(e) => Step::Retry(e),
-                }
+                Self::judge(answer, &[201, 200], true)
+                    .map(|case| case["id"].as_str().unwrap_or_default().to_owned())
             })
             .await?;
         *id_out = Some(id.clone());
@@ -256,15 +259,7 @@ impl Driver {
                     None,
                 )
                 .await;
-            if let Some(why) = Self::transient(&answer) {
-                return Step::Retry(why);
-            }
-            match answer {
-                Ok(a) if a.status == 200 => Step::Done(()),
-                Ok(a) if a.status == 409 => Step::Retry(format!("409 {}", a.body)),
-                Ok(a) => Step::Fail(format!("{} {}", a.status, a.body)),
-                Err(e) => Step::Retry(e),
-            }
+            Self::judge(answer, &[200], true).map(drop)
         })
         .await?;
 
@@ -285,16 +280,13 @@ impl Driver {
                         None,
                     )
                     .await;
-                if let Some(why) = Self::transient(&answer) {
-                    return Step::Retry(why);
-                }
-                let task = match answer {
-                    Ok(a) if a.status == 200 => match a.body["items"].get(0) {
+                let task = match Self::judge(answer, &[200], false) {
+                    Step::Done(inbox) => match inbox["items"].get(0) {
                         Some(task) => task.clone(),
                         None => return Step::Retry("no task yet".into()),
                     },
-                    Ok(a) => return Step::Fail(format!("inbox: {} {}", a.status, a.body)),
-                    Err(e) => return Step::Retry(e),
+                    Step::Retry(why) => return Step::Retry(why),
+                    Step::Fail(why) => return Step::Fail(format!("inbox: {why}")),
                 };
                 if task["state"] == "done" {
                     return Step::Done(());
@@ -309,15 +301,7 @@ impl Driver {
                         None,
                     )
                     .await;
-                if let Some(why) = Self::transient(&answer) {
-                    return Step::Retry(why);
-                }
-                match answer {
-                    Ok(a) if a.status == 200 => Step::Done(()),
-                    Ok(a) if a.status == 409 => Step::Retry(format!("409 {}", a.body)),
-                    Ok(a) => Step::Fail(format!("{} {}", a.status, a.body)),
-                    Err(e) => Step::Retry(e),
-                }
+                Self::judge(answer, &[200], true).map(drop)
             })
             .await?;
         }
@@ -348,15 +332,7 @@ impl Driver {
                     None,
                 )
                 .await;
-            if let Some(why) = Self::transient(&answer) {
-                return Step::Retry(why);
-            }
-            match answer {
-                Ok(a) if a.status == 200 => Step::Done(()),
-                Ok(a) if a.status == 409 => Step::Retry(format!("409 {}", a.body)),
-                Ok(a) => Step::Fail(format!("{} {}", a.status, a.body)),
-                Err(e) => Step::Retry(e),
-            }
+            Self::judge(answer, &[200], true).map(drop)
         })
         .await?;
         self.wait_case("completion with its due time", &id, &citizen, |c| {
@@ -404,14 +380,7 @@ impl Driver {
             let read = |path: String, token: String| async move {
                 self.until(&format!("GET {path}"), || async {
                     let answer = self.call("GET", &path, &token, None, None).await;
-                    if let Some(why) = Self::transient(&answer) {
-                        return Step::Retry(why);
-                    }
-                    match answer {
-                        Ok(a) if a.status == 200 => Step::Done(a.body),
-                        Ok(a) => Step::Fail(format!("{} {}", a.status, a.body)),
-                        Err(e) => Step::Retry(e),
-                    }
+                    Self::judge(answer, &[200], false)
                 })
                 .await
             };
