@@ -88,6 +88,9 @@ if ! kill -0 "$PID" 2>/dev/null; then
   cat "$LOG"; echo "govhall standalone died during the run" >&2; exit 1
 fi
 if [ "${#failed[@]}" -gt 0 ]; then
+  # What govhall itself said meanwhile (warnings and errors), for the failure at hand.
+  echo "== govhall standalone's log (warnings and errors)" >&2
+  tail -n 200 "$LOG" >&2
   echo "schemathesis failed as: ${failed[*]}" >&2
   exit 1
 fi
