@@ -41,6 +41,9 @@ pub struct Settings {
     /// Cross-origin browser clients.
     #[serde(default)]
     pub cors: CorsConfig,
+    /// The web hall and consoles the gateway serves.
+    #[serde(default)]
+    pub portal: PortalConfig,
     /// Where intake keeps uploaded materials.
     #[serde(default)]
     pub materials: MaterialsSettings,
@@ -139,6 +142,40 @@ pub struct OidcConfig {
     pub algorithms: Option<String>,
 }
 
+/// The web hall and consoles (网上办事大厅) the gateway serves at `/`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PortalConfig {
+    /// Serve the pages (default on).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Mark the session cookies `Secure` (set behind HTTPS; default off).
+    #[serde(default)]
+    pub secure_cookies: bool,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            secure_cookies: false,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl PortalConfig {
+    /// The gateway's portal settings.
+    pub fn gateway(&self) -> govhall_gateway::PortalSettings {
+        govhall_gateway::PortalSettings {
+            enabled: self.enabled,
+            secure_cookies: self.secure_cookies,
+        }
+    }
+}
+
 /// Cross-origin browser clients of the gateway.
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct CorsConfig {
@@ -188,6 +225,7 @@ impl Settings {
             .set_default("rate_limit.per_ip_per_minute", 1200)?
             .set_default("rate_limit.per_principal_per_minute", 600)?
             .set_default("auto_migrate", true)?
+            .set_default("portal.enabled", true)?
             .set_default("approval.supplement_window_secs", 600)?;
         let file = file.or_else(|| std::env::var_os("GOVHALL_CONFIG").map(PathBuf::from));
         if let Some(file) = file {

@@ -14,6 +14,7 @@ pub mod dev_issuer;
 mod error;
 pub mod limits;
 pub mod oidc;
+mod portal;
 mod proxy;
 mod readiness;
 mod routes;
@@ -48,5 +49,5 @@ pub async fn migrate(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
     tags((name = "api-keys", description = "API keys for integrators (接口密钥): issued by administrators, shown once, scoped, revocable"))
 )]
 pub struct ApiDoc;
-pub use settings::{GatewaySettings, Upstreams};
+pub use settings::{GatewaySettings, PortalSettings, Upstreams};
 pub use startup::Application;

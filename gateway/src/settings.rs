@@ -36,6 +36,24 @@ impl Upstreams {
     }
 }
 
+/// The web hall and consoles served at `/` (see the `govhall-portal` crate).
+#[derive(Debug, Clone, Copy)]
+pub struct PortalSettings {
+    /// Serve the pages.
+    pub enabled: bool,
+    /// Mark the session cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for PortalSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            secure_cookies: false,
+        }
+    }
+}
+
 /// Everything the gateway needs to start.
 #[derive(Clone)]
 pub struct GatewaySettings {
@@ -56,6 +74,8 @@ pub struct GatewaySettings {
     /// Origins of browser clients allowed to call the API cross-origin
     /// (`https://hall.example.gov.cn`); none: same-origin only.
     pub cors_origins: Vec<String>,
+    /// The web hall and consoles.
+    pub portal: PortalSettings,
     /// The gateway's own database (API keys); none: API keys are off.
     pub database_url: Option<String>,
     /// Migrate that database at start.
@@ -82,6 +102,7 @@ impl std::fmt::Debug for GatewaySettings {
             .field("dev_issuer", &self.dev_issuer)
             .field("oidc", &self.oidc)
             .field("cors_origins", &self.cors_origins)
+            .field("portal", &self.portal)
             .field("rate_limits", &self.rate_limits)
             .field("openapi", &self.openapi.info.title)
             .finish()

@@ -126,13 +126,25 @@ impl Application {
             }
         };
         let upstream_timeout = settings.upstream_timeout;
+        let portal_settings = settings.portal;
+        let mut rate_limits = settings.rate_limits;
+        if portal_settings.enabled {
+            // The pages call the API over loopback with the browser's address in
+            // X-Forwarded-For: rate limits count the browser, not the portal.
+            for net in ["127.0.0.0/8", "::1/128"] {
+                if let Ok(net) = net.parse() {
+                    rate_limits.trusted_proxies.push(net);
+                }
+            }
+        }
+        let portal_dev_issuer = settings.dev_issuer.clone();
         let cors_origins = settings.cors_origins;
         let openapi = settings.openapi;
         let asyncapi = web::Data::new(AsyncApi(settings.asyncapi));
         let state = web::Data::new(ProxyState {
             upstreams: settings.upstreams,
             internal_key: settings.internal_key,
-            limiter: Limiter::new(settings.rate_limits, settings.limiter_store),
+            limiter: Limiter::new(rate_limits, settings.limiter_store),
             authenticator: Authenticator {
                 dev_issuer: settings.dev_issuer,
                 oidc: settings.oidc.map(OidcVerifier::new),
@@ -140,6 +152,16 @@ impl Application {
             },
             api_keys,
             upstream_timeout,
+        });
+
+        let portal = portal_settings.enabled.then(|| {
+            crate::portal::portal(
+                state.clone(),
+                portal_dev_issuer,
+                &settings.host,
+                port,
+                portal_settings.secure_cookies,
+            )
         });
 
         let server = HttpServer::new(move || {
@@ -166,6 +188,11 @@ impl Application {
                 .route("/asyncapi.yaml", web::get().to(serve_asyncapi))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+                .configure(|cfg| {
+                    if let Some(portal) = &portal {
+                        govhall_portal::configure(cfg, portal.clone());
+                    }
+                })
                 .default_service(web::to(proxy::forward))
         })
         // The binary owns signal handling and stops the server through the cancellation token.

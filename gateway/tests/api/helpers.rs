@@ -14,7 +14,7 @@ use std::{
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use futures::StreamExt;
 use govhall_gateway::{
-    Application, GatewaySettings, Upstreams,
+    Application, GatewaySettings, PortalSettings, Upstreams,
     dev_issuer::DevIssuer,
     limits::{Quota, RateLimits},
 };
@@ -260,6 +260,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         dev_issuer: options.with_dev_issuer.then(|| dev_issuer.clone()),
         oidc: options.oidc.clone(),
         cors_origins: options.cors_origins.clone(),
+        portal: PortalSettings::default(),
         database_url: options.database_url.clone(),
         auto_migrate: true,
         rate_limits: options.rate_limits.clone(),

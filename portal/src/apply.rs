@@ -1,0 +1,640 @@
+//! Applying online and following one's own cases: the application form, drafts with their
+//! materials, submission, "my cases" (我的办件), a supplement, the receipt and the rating
+//! (好差评).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, http::Method, http::StatusCode, web};
+use askama::Template;
+use govhall_web::PrincipalKind;
+use serde_json::{Value, json};
+
+use crate::{
+    Portal,
+    api::ApiError,
+    error::PageError,
+    form::{self, Field},
+    hall::{Entry, items, with_ok},
+    layout::{Ctx, Fields, Layout, see_other},
+    session::Session,
+    text,
+};
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/apply/{code}", web::get().to(apply_page))
+        .route("/apply/{code}", web::post().to(apply))
+        .route("/my/drafts/{id}", web::get().to(draft_page))
+        .route("/my/drafts/{id}", web::post().to(draft_action))
+        .route("/my/drafts/{id}/materials/{code}", web::post().to(upload))
+        .route("/my/cases", web::get().to(my_cases))
+        .route("/my/cases/{id}", web::get().to(case_page))
+        .route("/my/cases/{id}/materials/{code}", web::post().to(upload))
+        .route("/my/cases/{id}/supplement", web::post().to(supplement))
+        .route("/my/cases/{id}/rating", web::post().to(rate))
+        .route("/my/cases/{id}/receipt", web::get().to(receipt));
+}
+
+/// The applicant part of the form.
+pub(crate) struct ApplicantForm {
+    pub legal: bool,
+    pub name: String,
+    pub id: String,
+    pub phone: String,
+    pub name_error: Option<String>,
+    pub id_error: Option<String>,
+    pub phone_error: Option<String>,
+}
+
+impl ApplicantForm {
+    pub(crate) fn from(application: &Value, legal: bool, errors: &HashMap<String, String>) -> Self {
+        let a = &application["applicant"];
+        Self {
+            legal: a["kind"].as_str().map_or(legal, |k| k == "legal_person"),
+            name: text::s(a, "name"),
+            id: if a["credit_code"].is_string() {
+                text::s(a, "credit_code")
+            } else {
+                text::s(a, "id_number")
+            },
+            phone: text::s(application, "contact_phone"),
+            name_error: errors.get("applicant_name").cloned(),
+            id_error: errors.get("applicant_id").cloned(),
+            phone_error: errors.get("contact_phone").cloned(),
+        }
+    }
+
+    /// The application body from posted fields (blank parts left out for the API to name).
+    pub(crate) fn read(posted: &Fields, legal: bool, form: Value) -> Value {
+        let legal = posted
+            .get("applicant_kind")
+            .map_or(legal, |k| k == "legal_person");
+        let name = posted.get("applicant_name").unwrap_or_default();
+        let id = posted
+            .get("applicant_id")
+            .unwrap_or_default()
+            .to_uppercase();
+        let applicant = if legal {
+            json!({"kind": "legal_person", "name": name, "credit_code": id})
+        } else {
+            json!({"kind": "natural_person", "name": name, "id_number": id})
+        };
+        let mut application = json!({"applicant": applicant, "form": form});
+        if let Some(phone) = posted.get("contact_phone") {
+            application["contact_phone"] = Value::String(phone.to_owned());
+        }
+        application
+    }
+}
+
+/// A required material with the files supplied for it.
+pub(crate) struct ChecklistRow {
+    pub code: String,
+    pub name: String,
+    pub mandatory: bool,
+    pub tolerable: bool,
+    pub files: Vec<FileRow>,
+}
+
+/// A supplied file.
+pub(crate) struct FileRow {
+    pub id: String,
+    pub name: String,
+    pub size: String,
+    pub content_type: String,
+}
+
+impl FileRow {
+    /// Can a browser show it inline (PDF, images)?
+    pub(crate) fn viewable(&self) -> bool {
+        self.content_type == "application/pdf" || self.content_type.starts_with("image/")
+    }
+
+    pub(crate) fn is_image(&self) -> bool {
+        self.content_type.starts_with("image/")
+    }
+}
+
+impl ChecklistRow {
+    pub(crate) fn list(checklist: &Value) -> Vec<Self> {
+        items(checklist)
+            .iter()
+            .map(|m| ChecklistRow {
+                code: text::s(m, "code"),
+                name: text::s(m, "name"),
+                mandatory: m["mandatory"].as_bool().unwrap_or(false),
+                tolerable: m["tolerable"].as_bool().unwrap_or(false),
+                files: m["files"]
+                    .as_array()
+                    .map(|files| {
+                        files
+                            .iter()
+                            .map(|f| FileRow {
+                                id: text::s(f, "id"),
+                                name: text::s(f, "file_name"),
+                                size: size(f["size"].as_i64().unwrap_or_default()),
+                                content_type: text::s(f, "content_type"),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+fn size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / 1024.0 / 1024.0)
+    } else {
+        format!("{} KB", (bytes + 1023) / 1024)
+    }
+}
+
+fn applicant(ctx: &Ctx) -> Result<&Session, PageError> {
+    let session = ctx.signed_in()?;
+    if session.is_applicant() {
+        Ok(session)
+    } else {
+        Err(PageError::Forbidden(
+            "网上申请请使用个人或法人账号登录；窗口人员请在“窗口受理”中代为录入。".to_owned(),
+        ))
+    }
+}
+
+fn is_legal(session: &Session) -> bool {
+    session.principal.kind == PrincipalKind::LegalPerson
+}
+
+// ---------------------------------------------------------------------------------------------
+// A new application
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+struct ApplyPage {
+    l: Layout,
+    code: String,
+    name: String,
+    applicant: ApplicantForm,
+    fields: Vec<Field>,
+    idem: String,
+}
+
+async fn apply_page(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    let session = applicant(&ctx)?;
+    let matter = ctx
+        .api
+        .get(&format!("/api/v1/matters/{}", text::url_encode(&code)))
+        .await?;
+    let none = HashMap::new();
+    ctx.render(&ApplyPage {
+        l: ctx.layout(format!("在线申请：{}", text::s(&matter, "name"))),
+        code: code.into_inner(),
+        name: text::s(&matter, "name"),
+        applicant: ApplicantForm::from(&Value::Null, is_legal(session), &none),
+        fields: form::fields(&matter["form_schema"], &Value::Null, &none),
+        idem: uuid::Uuid::new_v4().to_string(),
+    })
+}
+
+/// Saves what was filled in as a draft; materials are uploaded to the draft next.
+async fn apply(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    code: web::Path<String>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    let posted = Fields(posted.into_inner());
+    ctx.check_csrf(&req, posted.get("_csrf"))?;
+    let session = applicant(&ctx)?;
+    let matter = ctx
+        .api
+        .get(&format!("/api/v1/matters/{}", text::url_encode(&code)))
+        .await?;
+    let form = form::read(&matter["form_schema"], &posted);
+    let application = ApplicantForm::read(&posted, is_legal(session), form);
+    let key = posted
+        .get("_idem")
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let draft = ctx
+        .api
+        .send(
+            Method::POST,
+            "/api/v1/drafts",
+            &json!({"matter_code": code.as_str(), "application": application}),
+            &[("Idempotency-Key", &key)],
+        )
+        .await?;
+    let id = text::s(&draft.body, "id");
+    Ok(see_other(&format!("/my/drafts/{id}?ok=saved")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// A draft
+
+#[derive(Template)]
+#[template(path = "draft.html")]
+struct DraftPage {
+    l: Layout,
+    id: String,
+    code: String,
+    name: String,
+    etag: String,
+    applicant: ApplicantForm,
+    fields: Vec<Field>,
+    materials: Vec<ChecklistRow>,
+    problems: Vec<String>,
+}
+
+async fn draft_page(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    applicant(&ctx)?;
+    render_draft(&ctx, *id, None, HashMap::new(), Vec::new()).await
+}
+
+/// The draft page; `posted` shows what was just sent (with `errors`) instead of what is saved.
+async fn render_draft(
+    ctx: &Ctx,
+    id: uuid::Uuid,
+    posted: Option<Value>,
+    errors: HashMap<String, String>,
+    problems: Vec<String>,
+) -> Result<HttpResponse, PageError> {
+    let session = applicant(ctx)?;
+    let draft = ctx
+        .api
+        .get_with(&format!("/api/v1/drafts/{id}"), &[])
+        .await?;
+    let code = text::s(&draft.body, "matter_code");
+    let matter = ctx
+        .api
+        .get(&format!("/api/v1/matters/{}", text::url_encode(&code)))
+        .await?;
+    let checklist = ctx.api.get(&format!("/api/v1/uploads/{id}")).await?;
+    let application = posted.unwrap_or_else(|| draft.body["application"].clone());
+    let status = if errors.is_empty() && problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    ctx.render_status(
+        status,
+        &DraftPage {
+            l: ctx.layout(format!("申请草稿：{}", text::s(&matter, "name"))),
+            id: id.to_string(),
+            name: text::s(&matter, "name"),
+            etag: draft.etag.unwrap_or_default(),
+            applicant: ApplicantForm::from(&application, is_legal(session), &errors),
+            fields: form::fields(&matter["form_schema"], &application["form"], &errors),
+            materials: ChecklistRow::list(&checklist),
+            problems,
+            code,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "submitted.html")]
+struct SubmittedPage {
+    l: Layout,
+    id: String,
+    number: String,
+    password: String,
+    matter: String,
+}
+
+async fn draft_action(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    id: web::Path<uuid::Uuid>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    let posted = Fields(posted.into_inner());
+    ctx.check_csrf(&req, posted.get("_csrf"))?;
+    let session = applicant(&ctx)?;
+    let id = *id;
+    if posted.get("action") == Some("delete") {
+        ctx.api.delete(&format!("/api/v1/drafts/{id}")).await?;
+        return Ok(see_other("/my/cases"));
+    }
+    let code = posted.get("matter_code").unwrap_or_default().to_owned();
+    let matter = ctx
+        .api
+        .get(&format!("/api/v1/matters/{}", text::url_encode(&code)))
+        .await?;
+    let form = form::read(&matter["form_schema"], &posted);
+    let application = ApplicantForm::read(&posted, is_legal(session), form);
+    let etag = posted.get("_etag").unwrap_or("*").to_owned();
+    ctx.api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/drafts/{id}"),
+            &json!({"matter_code": code, "application": application}),
+            &[("If-Match", &etag)],
+        )
+        .await?;
+    if posted.get("action") != Some("submit") {
+        return Ok(see_other(&format!("/my/drafts/{id}?ok=saved")));
+    }
+    match ctx
+        .api
+        .post(&format!("/api/v1/drafts/{id}/submission"), &json!({}))
+        .await
+    {
+        Ok(case) => ctx.render_status(
+            StatusCode::CREATED,
+            &SubmittedPage {
+                l: ctx.layout("申请已提交"),
+                id: text::s(&case, "id"),
+                number: text::s(&case, "case_number"),
+                password: text::s(&case, "query_password"),
+                matter: text::s(&case["matter"], "name"),
+            },
+        ),
+        Err(e) if e.status() == Some(422) => {
+            let (errors, problems) = form::errors_by_field(&e.field_errors());
+            let problems = if errors.is_empty() && problems.is_empty() {
+                vec![e.message()]
+            } else {
+                problems
+            };
+            render_draft(&ctx, id, Some(application), errors, problems).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Passes an upload (multipart, field `file`) to the API for a draft's or a case's material,
+/// then back to the page it came from. The CSRF token travels in the query: the body is
+/// passed through unread.
+async fn upload(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    path: web::Path<(uuid::Uuid, String)>,
+    query: web::Query<HashMap<String, String>>,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    ctx.check_csrf(&req, query.get("_csrf").map(String::as_str))?;
+    ctx.signed_in()?;
+    let (id, code) = path.into_inner();
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !content_type.starts_with("multipart/form-data") {
+        return Err(PageError::bad_form("an upload is multipart/form-data"));
+    }
+    ctx.api
+        .post_stream(
+            &format!("/api/v1/uploads/{id}?code={}", text::url_encode(&code)),
+            &content_type,
+            payload,
+        )
+        .await?;
+    let back = crate::layout::local_path(query.get("back").map(String::as_str));
+    let back = if back == "/" {
+        format!("/my/drafts/{id}")
+    } else {
+        back
+    };
+    Ok(see_other(&with_ok(&back, "uploaded")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// My cases
+
+/// A case in a list.
+pub(crate) struct CaseRow {
+    pub id: String,
+    pub number: String,
+    pub matter: String,
+    pub state: String,
+    pub colour: (&'static str, &'static str),
+    pub due: String,
+    pub submitted: String,
+    pub applicant: String,
+}
+
+impl CaseRow {
+    pub(crate) fn from(c: &Value) -> Self {
+        Self {
+            id: text::s(c, "id"),
+            number: text::s(c, "case_number"),
+            matter: text::s(&c["matter"], "name"),
+            state: text::s(c, "state_label"),
+            colour: text::colour(c["status_colour"].as_str().unwrap_or_default()),
+            due: text::t(c, "due_at"),
+            submitted: text::t(c, "submitted_at"),
+            applicant: text::s(&c["applicant"], "name"),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_cases.html")]
+struct MyCasesPage {
+    l: Layout,
+    cases: Vec<CaseRow>,
+    drafts: Vec<(String, String, String)>,
+}
+
+async fn my_cases(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    applicant(&ctx)?;
+    let cases = ctx.api.get("/api/v1/cases").await?;
+    let drafts = ctx.api.get("/api/v1/drafts").await?;
+    ctx.render(&MyCasesPage {
+        l: ctx.layout("我的办件"),
+        cases: items(&cases).iter().map(CaseRow::from).collect(),
+        drafts: items(&drafts)
+            .iter()
+            .map(|d| {
+                (
+                    text::s(d, "id"),
+                    text::s(d, "matter_name"),
+                    text::t(d, "updated_at"),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// What a supplement notice asks for.
+pub(crate) struct NoticeLine {
+    pub line: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    l: Layout,
+    row: CaseRow,
+    version: String,
+    state: String,
+    outcome: String,
+    decided: String,
+    completed: String,
+    close_reason: String,
+    accepted: bool,
+    timeline: Vec<Entry>,
+    supplement: Vec<NoticeLine>,
+    materials: Vec<ChecklistRow>,
+    can_rate: bool,
+    rated: bool,
+}
+
+async fn case_page(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    applicant(&ctx)?;
+    let c = ctx.api.get(&format!("/api/v1/cases/{id}")).await?;
+    let state = text::s(&c, "state");
+    let supplementing = state == "supplement_requested" || state == "review_supplement_requested";
+    let (supplement, materials) = if supplementing {
+        let notice = c["notices"]
+            .as_array()
+            .and_then(|n| n.iter().find(|n| n["kind"] == "supplement"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let lines = notice["body"]["lines"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .map(|x| NoticeLine {
+                        line: x.as_str().unwrap_or_default().to_owned(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let checklist = ctx.api.get(&format!("/api/v1/uploads/{id}")).await?;
+        (lines, ChecklistRow::list(&checklist))
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let rated = c["timeline"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|e| e["kind"] == "rated"));
+    ctx.render(&CasePage {
+        l: ctx.layout(format!("办件 {}", text::s(&c, "case_number"))),
+        row: CaseRow::from(&c),
+        version: text::s(&c, "version"),
+        outcome: text::outcome(c["outcome"].as_str().unwrap_or_default()).to_owned(),
+        decided: text::t(&c, "decided_at"),
+        completed: text::t(&c, "completed_at"),
+        close_reason: text::s(&c, "close_reason"),
+        accepted: c["accepted_at"].is_string(),
+        timeline: Entry::list(&c),
+        can_rate: matches!(state.as_str(), "completed" | "rejected" | "terminated") && !rated,
+        rated,
+        supplement,
+        materials,
+        state,
+    })
+}
+
+async fn supplement(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    id: web::Path<uuid::Uuid>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    let posted = Fields(posted.into_inner());
+    ctx.check_csrf(&req, posted.get("_csrf"))?;
+    applicant(&ctx)?;
+    let mut body = json!({});
+    if let Some(note) = posted.get("note") {
+        body["note"] = Value::String(note.to_owned());
+    }
+    if let Some(version) = posted.get("version").and_then(|v| v.parse::<i64>().ok()) {
+        body["version"] = Value::from(version);
+    }
+    ctx.api
+        .post(&format!("/api/v1/cases/{id}/supplement"), &body)
+        .await?;
+    Ok(see_other(&format!("/my/cases/{id}?ok=supplemented")))
+}
+
+async fn rate(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    id: web::Path<uuid::Uuid>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    let posted = Fields(posted.into_inner());
+    ctx.check_csrf(&req, posted.get("_csrf"))?;
+    applicant(&ctx)?;
+    let Some(score) = posted.get("score").and_then(|s| s.parse::<u8>().ok()) else {
+        return Err(PageError::Refused {
+            status: 422,
+            message: "请选择满意程度".to_owned(),
+        });
+    };
+    let mut body = json!({"score": score});
+    if let Some(comment) = posted.get("comment") {
+        body["comment"] = Value::String(comment.to_owned());
+    }
+    match ctx
+        .api
+        .send(
+            Method::POST,
+            &format!("/api/v1/cases/{id}/rating"),
+            &body,
+            &[(
+                "Idempotency-Key",
+                posted.get("_idem").unwrap_or(&id.to_string()),
+            )],
+        )
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!("/my/cases/{id}?ok=rated"))),
+        Err(ApiError::Status { status: 409, .. }) => {
+            Ok(see_other(&format!("/my/cases/{id}?ok=rated")))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The printable acceptance receipt (the API renders it).
+async fn receipt(
+    req: HttpRequest,
+    portal: web::Data<Portal>,
+    client: web::Data<awc::Client>,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, PageError> {
+    let ctx = Ctx::new(&req, &portal, &client).await;
+    ctx.signed_in()?;
+    Ok(ctx
+        .api
+        .pass_through(&format!("/api/v1/cases/{id}/receipt"), "text/html")
+        .await?)
+}

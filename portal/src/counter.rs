@@ -1,0 +1,5 @@
+//! (to be written)
+
+use actix_web::web;
+
+pub(crate) fn configure(_cfg: &mut web::ServiceConfig) {}
