@@ -154,6 +154,10 @@ impl Application {
             upstream_timeout,
         });
 
+        tracing::info!(
+            enabled = portal_settings.enabled,
+            "the web hall and consoles (portal)"
+        );
         let portal = portal_settings.enabled.then(|| {
             crate::portal::portal(
                 state.clone(),

@@ -381,7 +381,7 @@ async fn draft_action(
 /// Passes an upload (multipart, field `file`) to the API for a draft's or a case's material,
 /// then back to the page it came from. The CSRF token travels in the query: the body is
 /// passed through unread.
-async fn upload(
+pub(crate) async fn upload(
     req: HttpRequest,
     portal: web::Data<Portal>,
     client: web::Data<awc::Client>,

@@ -120,7 +120,7 @@ pub(crate) fn fields(schema: &Value, form: &Value, errors: &HashMap<String, Stri
                 value,
                 values,
                 options,
-                error: errors.get(name).cloned(),
+                error: errors.get(&format!("{PREFIX}{name}")).cloned(),
                 hint: hint.join("；"),
             }
         })
@@ -195,12 +195,10 @@ pub(crate) fn errors_by_field(
             .or_else(|| field.strip_prefix("form/"))
             .or_else(|| field.strip_prefix("/form/"))
         {
-            Some(
-                rest.split(['.', '/', '['])
-                    .next()
-                    .unwrap_or(rest)
-                    .to_owned(),
-            )
+            Some(format!(
+                "{PREFIX}{}",
+                rest.split(['.', '/', '[']).next().unwrap_or(rest)
+            ))
         } else {
             match field.as_str() {
                 "applicant.name" => Some("applicant_name".to_owned()),
@@ -237,7 +235,7 @@ mod tests {
 
     #[test]
     fn controls_follow_the_schema_and_carry_values_and_errors() {
-        let errors = HashMap::from([("name".to_owned(), "太短".to_owned())]);
+        let errors = HashMap::from([("f.name".to_owned(), "太短".to_owned())]);
         let fields = fields(
             &schema(),
             &json!({"name": "甲", "items": ["二"], "area": 12.5}),
@@ -279,11 +277,18 @@ mod tests {
     fn api_field_errors_land_at_the_fields_the_page_shows() {
         let (by, other) = errors_by_field(&[
             ("form.shop_name".into(), "必填".into()),
+            ("form.contact_phone".into(), "请填写联系电话".into()),
+            ("contact_phone".into(), "请填写 11 位手机号码".into()),
             ("applicant.id_number".into(), "身份证号码无效".into()),
             ("matter_code".into(), "事项未发布".into()),
         ]);
-        assert_eq!(by["shop_name"], "必填");
+        assert_eq!(by["f.shop_name"], "必填");
         assert_eq!(by["applicant_id"], "身份证号码无效");
+        assert_eq!(
+            (by["f.contact_phone"].as_str(), by["contact_phone"].as_str()),
+            ("请填写联系电话", "请填写 11 位手机号码"),
+            "a form field named like an application field keeps its own error"
+        );
         assert_eq!(other, ["事项未发布"]);
     }
 }

@@ -22,12 +22,10 @@ const WEIGHTS: [u32; 17] = [
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CreditCodeError {
     /// Not 18 characters of the GB 32100 alphabet with digits at positions 3–8.
-    #[error(
-        "must be 18 characters of 0-9 and A-Z except I, O, S, V, Z, with digits at positions 3-8"
-    )]
+    #[error("应为 18 位，由数字和除 I、O、S、V、Z 以外的大写字母组成，第 3–8 位为数字")]
     Format,
     /// The check character does not match (GB 32100 modulo 31).
-    #[error("check character does not match")]
+    #[error("最后一位校验码不正确，请核对")]
     Checksum,
 }
 

@@ -13,10 +13,10 @@ const CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdNumberError {
     /// Not 17 digits and a check character.
-    #[error("must be 17 digits followed by a digit or X")]
+    #[error("应为 17 位数字加 1 位数字或 X")]
     Format,
     /// The check character does not match (GB 11643 ISO 7064 MOD 11-2).
-    #[error("check character does not match")]
+    #[error("最后一位校验码不正确，请核对")]
     Checksum,
 }
 

@@ -298,9 +298,48 @@ pub fn form_errors(
         } else {
             format!("form{}", path.replace('/', "."))
         };
-        errors.push(fe(&field, "form", error.to_string()));
+        let (code, message) = form_message(schema, &field, error.kind());
+        errors.push(fe(
+            &field,
+            code,
+            message.unwrap_or_else(|| error.to_string()),
+        ));
     }
     Ok(errors)
+}
+
+/// A code and a message in Chinese, naming the field by its title, for the ways people get a
+/// form wrong; `None` (the validator's own words) for the rest.
+fn form_message(
+    schema: &serde_json::Value,
+    field: &str,
+    kind: &jsonschema::error::ValidationErrorKind,
+) -> (&'static str, Option<String>) {
+    use jsonschema::error::ValidationErrorKind as K;
+    let name = field
+        .strip_prefix("form.")
+        .and_then(|rest| rest.split('.').next())
+        .unwrap_or_default();
+    let title = schema["properties"][name]["title"]
+        .as_str()
+        .unwrap_or(name)
+        .to_owned();
+    match kind {
+        K::Required { .. } => ("required", Some(format!("请填写{title}"))),
+        K::MinLength { limit } => ("length", Some(format!("{title}至少 {limit} 个字"))),
+        K::MaxLength { limit } => ("length", Some(format!("{title}不超过 {limit} 个字"))),
+        K::Enum { .. } => ("enum", Some(format!("请从给定选项中选择{title}"))),
+        K::Pattern { .. } | K::Format { .. } => ("pattern", Some(format!("{title}格式不正确"))),
+        K::Type { .. } => ("invalid_type", Some(format!("{title}格式不正确"))),
+        K::MinItems { limit } => ("min_items", Some(format!("{title}至少选择 {limit} 项"))),
+        K::MaxItems { limit } => ("max_items", Some(format!("{title}最多选择 {limit} 项"))),
+        K::UniqueItems => ("unique", Some(format!("{title}有重复的选项"))),
+        K::Minimum { limit } => ("range", Some(format!("{title}不能小于 {limit}"))),
+        K::ExclusiveMinimum { limit } => ("range", Some(format!("{title}须大于 {limit}"))),
+        K::Maximum { limit } => ("range", Some(format!("{title}不能大于 {limit}"))),
+        K::ExclusiveMaximum { limit } => ("range", Some(format!("{title}须小于 {limit}"))),
+        _ => ("form", None),
+    }
 }
 
 /// Hash of case number and query password, as stored.
@@ -513,6 +552,36 @@ pub async fn consume_draft(txn: &DatabaseTransaction, draft: Uuid) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_errors_name_the_field_by_its_title_in_chinese() {
+        let schema = serde_json::json!({"type": "object", "required": ["shop_name", "items"],
+        "properties": {
+            "shop_name": {"type": "string", "title": "经营者名称", "minLength": 2},
+            "items": {"type": "array", "title": "经营项目", "minItems": 1},
+            "area_sqm": {"type": "number", "title": "经营场所面积（平方米）"}
+        }});
+        let errors =
+            form_errors(&schema, &serde_json::json!({"area_sqm": "八十"})).unwrap_or_default();
+        let by: std::collections::HashMap<_, _> = errors
+            .iter()
+            .map(|e| (e.field.as_str(), (e.code.as_str(), e.message.as_str())))
+            .collect();
+        assert_eq!(by["form.shop_name"], ("required", "请填写经营者名称"));
+        assert_eq!(by["form.items"], ("required", "请填写经营项目"));
+        assert_eq!(
+            by["form.area_sqm"],
+            ("invalid_type", "经营场所面积（平方米）格式不正确")
+        );
+        let short = form_errors(
+            &schema,
+            &serde_json::json!({"shop_name": "甲", "items": []}),
+        )
+        .unwrap_or_default();
+        let messages: Vec<&str> = short.iter().map(|e| e.message.as_str()).collect();
+        assert!(messages.contains(&"经营者名称至少 2 个字"), "{messages:?}");
+        assert!(messages.contains(&"经营项目至少选择 1 项"), "{messages:?}");
+    }
 
     #[test]
     fn debug_output_of_an_application_hides_the_applicant() {
