@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/services.sh
+scripts/browser-deps.sh   # chromium, chromedriver, a Chinese font, axe-core (tests/browser)
 
 # A target folder outside the clone, so a fresh clone reuses what this machine built.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/govhall/target}"
