@@ -1,0 +1,41 @@
+//! Browser tests: the portal (online hall, counter, review and supervision consoles) in a
+//! headless Chromium against a real `govhall standalone`, with an axe-core accessibility
+//! check of every page. Needs Debian's chromium and chromium-driver and the pinned axe-core:
+//! `scripts/browser-deps.sh` installs them (`scripts/test.sh` runs it first).
+//!
+//! ```sh
+//! scripts/browser-deps.sh
+//! cargo nextest run -p govhall --test browser
+//! GOVHALL_SCREENSHOTS_DIR=docs/screenshots cargo nextest run -p govhall --test browser  # README shots
+//! ```
+//!
+//! Each test starts its own hall and Chromium; `.config/nextest.toml` runs at most two at a
+//! time. See `harness` for the API.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, dead_code)]
+
+mod driver;
+mod evidence;
+mod forms;
+mod harness;
+#[path = "../e2e/helpers.rs"]
+mod helpers;
+
+use harness::{Browser, Hall};
+
+#[actix_web::test]
+async fn the_home_page_renders_and_passes_the_accessibility_check() {
+    let hall = Hall::start().await;
+    let b = Browser::desktop(
+        &hall,
+        "the_home_page_renders_and_passes_the_accessibility_check",
+    )
+    .await;
+    b.scenario(async {
+        b.goto("/").await;
+        let title = b.title().await;
+        assert!(title.contains("网上办事大厅"), "title: {title:?}");
+        b.axe("home").await;
+        b.shot("home").await;
+    })
+    .await;
+}
