@@ -179,6 +179,11 @@ pub(crate) fn flash(key: &str) -> Option<&'static str> {
         "supplement_requested" => "已通过窗口请申请人补正。",
         "received" => "已签收。",
         "entered" => "已代申请人提交申请。",
+        "assigned" => "已分派任务。",
+        "review_suspended" => "审查已中止，等待特别程序结束。",
+        "review_resumed" => "审查已恢复。",
+        "returned_to_window" => "已退回受理窗口。",
+        "resent" => "已重新报送。",
         _ => return None,
     })
 }
