@@ -251,6 +251,7 @@ struct DraftPage {
     fields: Vec<Field>,
     materials: Vec<ChecklistRow>,
     problems: Vec<String>,
+    summary: Vec<(String, String)>,
 }
 
 async fn draft_page(
@@ -284,6 +285,24 @@ async fn render_draft(
         .await?;
     let checklist = ctx.api.get(&format!("/api/v1/uploads/{id}")).await?;
     let application = posted.unwrap_or_else(|| draft.body["application"].clone());
+    let fields = form::fields(&matter["form_schema"], &application["form"], &errors);
+    let applicant = ApplicantForm::from(&application, is_legal(session), &errors);
+    // An error summary at the top, each entry a link to its field.
+    let mut summary: Vec<(String, String)> = Vec::new();
+    for (id, error) in [
+        ("applicant_name", &applicant.name_error),
+        ("applicant_id", &applicant.id_error),
+        ("contact_phone", &applicant.phone_error),
+    ] {
+        if let Some(e) = error {
+            summary.push((id.to_owned(), e.clone()));
+        }
+    }
+    for f in &fields {
+        if let Some(e) = &f.error {
+            summary.push((f.id(), e.clone()));
+        }
+    }
     let status = if errors.is_empty() && problems.is_empty() {
         StatusCode::OK
     } else {
@@ -296,10 +315,11 @@ async fn render_draft(
             id: id.to_string(),
             name: text::s(&matter, "name"),
             etag: draft.etag.unwrap_or_default(),
-            applicant: ApplicantForm::from(&application, is_legal(session), &errors),
-            fields: form::fields(&matter["form_schema"], &application["form"], &errors),
+            applicant,
+            fields,
             materials: ChecklistRow::list(&checklist),
             problems,
+            summary,
             code,
         },
     )

@@ -57,8 +57,17 @@ pub(crate) fn fields(schema: &Value, form: &Value, errors: &HashMap<String, Stri
     let Some(properties) = schema["properties"].as_object() else {
         return Vec::new();
     };
-    properties
-        .iter()
+    // JSON objects reach us with their keys sorted; the schema's `required` list is in the
+    // order the matter's author wrote, so required fields come first in that order.
+    let mut ordered: Vec<(&String, &Value)> = properties.iter().collect();
+    ordered.sort_by_key(|(name, _)| {
+        required
+            .iter()
+            .position(|r| *r == name.as_str())
+            .unwrap_or(usize::MAX)
+    });
+    ordered
+        .into_iter()
         .map(|(name, prop)| {
             let current = &form[name.as_str()];
             let options: Vec<String> = prop["enum"]
@@ -240,6 +249,12 @@ mod tests {
             &schema(),
             &json!({"name": "甲", "items": ["二"], "area": 12.5}),
             &errors,
+        );
+        let order: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            order,
+            ["name", "items", "area", "contact_phone", "kind"],
+            "required fields first, in the schema's order"
         );
         let by: HashMap<_, _> = fields.iter().map(|f| (f.name.as_str(), f)).collect();
         assert_eq!(by["name"].kind, "text");

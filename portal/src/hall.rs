@@ -137,7 +137,7 @@ async fn render_login(
 ) -> Result<HttpResponse, PageError> {
     let development = session::minter(portal).is_some();
     let (divisions, departments) = if development {
-        directory(ctx).await
+        directory(ctx, true).await
     } else {
         (Vec::new(), Vec::new())
     };
@@ -159,8 +159,9 @@ async fn render_login(
     )
 }
 
-/// Divisions and departments to choose from on the development sign-in page.
-async fn directory(ctx: &Ctx) -> (Vec<(String, String)>, Vec<(String, String)>) {
+/// Divisions and departments to choose from: the implementing departments of the catalog,
+/// and with `reviewing` also those reviewing beside them or at other levels (sign-in).
+async fn directory(ctx: &Ctx, reviewing: bool) -> (Vec<(String, String)>, Vec<(String, String)>) {
     let divisions = ctx
         .api
         .get("/api/v1/divisions?per_page=100")
@@ -179,6 +180,16 @@ async fn directory(ctx: &Ctx) -> (Vec<(String, String)>, Vec<(String, String)>) 
                 text::s(&m["department"], "code"),
                 text::s(&m["department"], "name"),
             );
+            if !reviewing {
+                continue;
+            }
+            // Departments reviewing beside the lead (并联) and the stages of a cross-level plan.
+            for d in m["plan"]["departments"].as_array().into_iter().flatten() {
+                departments.insert(text::s(d, "code"), text::s(d, "name"));
+            }
+            for stage in m["plan"]["stages"].as_array().into_iter().flatten() {
+                departments.insert(text::s(stage, "department_code"), text::s(stage, "name"));
+            }
         }
     }
     (divisions, departments.into_iter().collect())
@@ -391,7 +402,7 @@ async fn catalog(
         .get(&format!("/api/v1/matters?{}", params.join("&")))
         .await?;
     let total = list["total"].as_u64().unwrap_or_default();
-    let (divisions, departments) = directory(&ctx).await;
+    let (divisions, departments) = directory(&ctx, false).await;
     let link = |p: u64| {
         format!(
             "/matters?q={}&division={}&department={}&page={p}",

@@ -50,6 +50,8 @@ pub(crate) fn limit(value: &Value) -> String {
         Some("working_days") => format!("{n} 个工作日"),
         Some("natural_days") | Some("days") => format!("{n} 个自然日"),
         Some("months") => format!("{n} 个月"),
+        Some("hours") if n == 0 => "当场办结".to_owned(),
+        Some("hours") => format!("{n} 小时"),
         Some(other) => format!("{n} {other}"),
         None => String::new(),
     }

@@ -19,6 +19,8 @@ mod forms;
 mod harness;
 #[path = "../e2e/helpers.rs"]
 mod helpers;
+mod people;
+mod scenario;
 
 use harness::{Browser, Hall};
 
@@ -36,6 +38,27 @@ async fn the_home_page_renders_and_passes_the_accessibility_check() {
         assert!(title.contains("网上办事大厅"), "title: {title:?}");
         b.axe("home").await;
         b.shot("home").await;
+    })
+    .await;
+}
+
+#[actix_web::test]
+async fn a_citizen_applies_online_supplements_once_two_departments_approve_and_the_citizen_rates_it()
+ {
+    let hall = Hall::start().await;
+    let name = "a_citizen_applies_online_supplements_once_two_departments_approve_and_the_citizen_rates_it";
+    let b = Browser::desktop(&hall, name).await;
+    b.scenario(async {
+        let number = scenario::citizen_applies(&b, &hall).await;
+        scenario::clerk_asks_for_a_supplement(&b, &number).await;
+        scenario::citizen_supplements(&b, &hall, &number).await;
+        scenario::clerk_accepts(&b, &number).await;
+        scenario::two_departments_review(&b, &number).await;
+        let case = scenario::case_path(&b, &number).await;
+        scenario::citizen_sees_the_decision(&b, &case).await;
+        scenario::clerk_hands_over(&b, &number).await;
+        scenario::citizen_rates(&b, &case).await;
+        scenario::supervisor_sees_it_counted(&b).await;
     })
     .await;
 }
