@@ -6,9 +6,6 @@ const STYLE: &str = include_str!("../assets/govhall.css");
 const SCRIPT: &str = include_str!("../assets/govhall.js");
 const ICON: &str = include_str!("../assets/icon.svg");
 
-/// A fingerprint of the assets, appended to their URLs so browsers may cache them for a year.
-pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
-
 fn asset(content_type: &'static str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)

@@ -486,7 +486,7 @@ async fn act(
         Err(e) if e.status() == Some(422) => {
             let mut why = e.message();
             for (_, message) in e.field_errors() {
-                why.push_str("；");
+                why.push('；');
                 why.push_str(&message);
             }
             render_case(&ctx, id, Some(why)).await

@@ -55,7 +55,10 @@ impl From<ApiError> for PageError {
                 status,
                 message: error.message(),
             },
-            _ => PageError::Unavailable(format!("{error:?}")),
+            _ => PageError::Unavailable(match error {
+                ApiError::Transport(why) => why,
+                ApiError::Status { status, .. } => format!("the API answered {status}"),
+            }),
         }
     }
 }

@@ -428,7 +428,6 @@ async fn catalog(
 
 /// A required material, as the guide lists it.
 pub(crate) struct MaterialRow {
-    pub code: String,
     pub name: String,
     pub form: &'static str,
     pub copies: String,
@@ -443,7 +442,6 @@ impl MaterialRow {
             .map(|a| {
                 a.iter()
                     .map(|m| MaterialRow {
-                        code: text::s(m, "code"),
                         name: text::s(m, "name"),
                         form: text::material_form(m["form"].as_str().unwrap_or_default()),
                         copies: text::s(m, "copies"),
@@ -462,8 +460,6 @@ struct MatterPage {
     l: Layout,
     row: MatterRow,
     item_type: &'static str,
-    department_code: String,
-    division: String,
     statutory: String,
     committed: String,
     fees: bool,
@@ -491,8 +487,6 @@ async fn matter(
     ctx.render(&MatterPage {
         l: ctx.layout(row.name.clone()),
         item_type: text::item_type(m["item_type"].as_str().unwrap_or_default()),
-        department_code: text::s(&m["department"], "code"),
-        division: text::s(&m, "division_code"),
         statutory: text::limit(&m["statutory_limit"]),
         committed: text::limit(&m["committed_limit"]),
         fees: m["fees"].as_bool().unwrap_or(false),

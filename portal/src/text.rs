@@ -16,13 +16,6 @@ pub(crate) fn time(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_owned())
 }
 
-/// `2026-11-28` from an RFC 3339 time.
-pub(crate) fn date(rfc3339: &str) -> String {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|_| rfc3339.to_owned())
-}
-
 /// A string field of a JSON object, or "".
 pub(crate) fn s(value: &Value, key: &str) -> String {
     match &value[key] {
