@@ -292,6 +292,30 @@ impl MatterSpec {
         }
     }
 
+    /// Every department that reviews a case of this matter under its plan, as
+    /// `(division, department code)`: the implementing department of a single plan, each
+    /// department of a parallel one (all of the implementing division, also when the case
+    /// was taken in elsewhere), each stage's department and co-departments of a cross-level
+    /// chain (at the stage's division). Departments added to one review later (加签) are not
+    /// in the plan.
+    pub fn reviewing_departments(&self) -> Vec<(&str, &str)> {
+        match &self.plan {
+            Plan::Single => vec![(self.division_code.as_str(), self.department.code.as_str())],
+            Plan::Parallel { departments, .. } => departments
+                .iter()
+                .map(|d| (self.division_code.as_str(), d.code.as_str()))
+                .collect(),
+            Plan::CrossLevel { stages } => stages
+                .iter()
+                .flat_map(|s| {
+                    std::iter::once(s.department_code.as_str())
+                        .chain(s.departments.iter().map(|d| d.code.as_str()))
+                        .map(|code| (s.division_code.as_str(), code))
+                })
+                .collect(),
+        }
+    }
+
     /// May a window of `division` accept it for another division to handle (跨域通办)?
     pub fn accepts_at(&self, division: &str) -> bool {
         division != self.accepting_division()
@@ -751,6 +775,64 @@ mod tests {
         assert_eq!(plan.departments.len(), 2);
         assert_eq!(plan.join_rule, JoinRule::LeadDecides);
         assert_eq!(plan.matter_version, 3);
+    }
+
+    #[test]
+    fn the_reviewing_departments_are_those_of_the_plan_each_at_its_division() {
+        let mut spec = sample();
+        assert_eq!(
+            spec.reviewing_departments(),
+            vec![("320102", "320102-SCJGJ")]
+        );
+        let dept = |code: &str, lead| ReviewDepartment {
+            code: code.into(),
+            name: code.into(),
+            lead,
+            time_limit: Limit {
+                value: 5,
+                unit: Unit::WorkingDays,
+            },
+            steps: vec![],
+        };
+        spec.plan = Plan::Parallel {
+            departments: vec![dept("320102-GTJ", true), dept("320102-ZJJ", false)],
+            join_rule: Join::All,
+        };
+        assert_eq!(
+            spec.reviewing_departments(),
+            vec![("320102", "320102-GTJ"), ("320102", "320102-ZJJ")]
+        );
+        let stage = |division: &str, code: &str, departments| Stage {
+            level: Level::County,
+            division_code: division.into(),
+            department_code: code.into(),
+            name: code.into(),
+            time_limit: Limit {
+                value: 5,
+                unit: Unit::WorkingDays,
+            },
+            departments,
+            join_rule: None,
+        };
+        spec.plan = Plan::CrossLevel {
+            stages: vec![
+                stage("320282", "320282-YJGLJ", vec![]),
+                stage(
+                    "320200",
+                    "320200-YJGLJ",
+                    vec![dept("320200-YJGLJ", true), dept("320200-XFJYZD", false)],
+                ),
+            ],
+        };
+        assert_eq!(
+            spec.reviewing_departments(),
+            vec![
+                ("320282", "320282-YJGLJ"),
+                ("320200", "320200-YJGLJ"),
+                ("320200", "320200-YJGLJ"),
+                ("320200", "320200-XFJYZD"),
+            ]
+        );
     }
 
     #[test]
