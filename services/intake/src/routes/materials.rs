@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     IntakeError,
-    cases::{can_see, is_clerk_of, is_owner, local},
+    cases::{is_clerk_of, is_owner, local, reader},
     matters::spec_of,
     support::{Intake, idempotency_key, replayed},
 };
@@ -108,24 +108,27 @@ async fn owner_for_upload(
             matter_id: d.matter_id,
         });
     }
-    match cases::find(&state.db, id).await? {
-        Some(c) if is_owner(principal, &c) || is_clerk_of(principal, &c) => {
-            let st = CaseState::parse(&c.state).unwrap_or(CaseState::Completed);
-            if st.is_final() || st == CaseState::Decided || st == CaseState::Delivering {
-                return Err(IntakeError::Conflict(
-                    "invalid_state",
-                    format!("办件{}，不能再上传材料", st.label()),
-                ));
-            }
-            Ok(Owner {
-                id: c.id,
-                matter_id: c.matter_id,
-            })
+    let Some(c) = cases::find(&state.db, id).await? else {
+        return Err(IntakeError::NotFound("case or draft"));
+    };
+    if is_owner(principal, &c) || is_clerk_of(principal, &c) {
+        let st = CaseState::parse(&c.state).unwrap_or(CaseState::Completed);
+        if st.is_final() || st == CaseState::Decided || st == CaseState::Delivering {
+            return Err(IntakeError::Conflict(
+                "invalid_state",
+                format!("办件{}，不能再上传材料", st.label()),
+            ));
         }
-        Some(c) if can_see(principal, &c) => Err(IntakeError::Forbidden(
+        return Ok(Owner {
+            id: c.id,
+            matter_id: c.matter_id,
+        });
+    }
+    match reader(&state.db, principal, &c).await? {
+        Some(_) => Err(IntakeError::Forbidden(
             "only the applicant or a window clerk uploads materials",
         )),
-        _ => Err(IntakeError::NotFound("case or draft")),
+        None => Err(IntakeError::NotFound("case or draft")),
     }
 }
 
@@ -295,12 +298,15 @@ async fn readable_owner(
         return Ok(d.matter_id);
     }
     match cases::find(&state.db, owner).await? {
-        Some(c) if can_see(principal, &c) => Ok(c.matter_id),
+        Some(c) if reader(&state.db, principal, &c).await?.is_some() => Ok(c.matter_id),
         _ => Err(IntakeError::NotFound("case or draft")),
     }
 }
 
 /// The matter's checklist for a draft or case, with the files supplied for each material.
+///
+/// For those who may see the draft or case; for a case, as `get_case` says (its reviewing
+/// departments included).
 #[utoipa::path(get, path = "/api/v1/uploads/{id}", tag = "materials", operation_id = "list_materials",
     params(("id" = Uuid, Path, description = "Draft or case id")),
     responses(
@@ -338,6 +344,8 @@ pub async fn list_materials(
 }
 
 /// Downloads a material file: only those who may see its draft or case.
+///
+/// For a case, as `get_case` says (its reviewing departments included).
 #[utoipa::path(get, path = "/api/v1/materials/{id}", tag = "materials", operation_id = "download_material",
     params(("id" = Uuid, Path, description = "File id")),
     responses(

@@ -150,6 +150,19 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Staff of a department (a reviewer or a leader), as the approval service's users are.
+    pub fn departmental(&self, sub: &str, role: Role, division: &str, department: &str) -> String {
+        self.key
+            .sign(&Principal {
+                sub: sub.into(),
+                kind: PrincipalKind::Staff,
+                roles: vec![role],
+                division: Some(division.into()),
+                department: Some(department.into()),
+            })
+            .unwrap()
+    }
+
     pub fn clerk(&self) -> String {
         self.staff("clerk-1", &[Role::WindowClerk], "320102")
     }

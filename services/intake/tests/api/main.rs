@@ -6,6 +6,7 @@ mod cases;
 mod catalog;
 mod helpers;
 mod ratings;
+mod reviewers;
 
 /// Runs each listed scenario on both backends.
 macro_rules! on_both_backends {
@@ -39,6 +40,11 @@ mod scenarios {
     on_both_backends!(ratings:
         an_ended_case_is_rated_once_and_a_bad_rating_opens_a_rectification,
         materials_are_checked_stored_listed_and_read_only_by_those_who_may,
+    );
+
+    on_both_backends!(reviewers:
+        a_co_department_of_a_parallel_review_reads_the_case_its_checklist_and_files_in_full_and_a_department_outside_the_plan_reads_nothing,
+        every_stage_department_of_a_cross_level_chain_reads_the_case_it_reviews,
     );
 
     on_both_backends!(catalog:

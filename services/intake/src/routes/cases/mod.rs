@@ -21,9 +21,9 @@ use uuid::Uuid;
 use super::IntakeError;
 use crate::{
     SERVICE,
-    domain::{CaseState, case::Action, id_number::mask},
+    domain::{CaseState, case::Action, catalog::MatterSpec, id_number::mask},
     startup::AppState,
-    store::{cases, notices, timeline},
+    store::{cases, matters, notices, timeline},
 };
 
 /// Traffic-light status of a case's time limit (on time / warning / overdue).
@@ -187,7 +187,8 @@ pub fn case_example() -> serde_json::Value {
 }
 
 /// Does `principal` handle the case and so need to see the applicant in full (window
-/// clerks check identity; reviewers and leaders judge the application)?
+/// clerks check identity; reviewers and leaders judge the application)? The plan's other
+/// departments ([`Reader::PlanDepartment`]) handle it too; this rule does not see them.
 pub fn needs_personal_data(principal: &Principal, case: &cases::Model) -> bool {
     is_clerk_of(principal, case)
         || (is_staff_of(principal, case)
@@ -195,8 +196,8 @@ pub fn needs_personal_data(principal: &Principal, case: &cases::Model) -> bool {
 }
 
 /// Masks what looks like personal data inside a form (mobile numbers, ID card numbers), for
-/// readers who may see the case but not its applicant's personal data (supervisors, other
-/// departments' reviewers): a form's fields are the matter's own, so they are recognised by
+/// readers who may see the case but not its applicant's personal data (supervisors,
+/// administrators): a form's fields are the matter's own, so they are recognised by
 /// shape, not by name.
 pub fn mask_form(form: &mut serde_json::Value) {
     match form {
@@ -436,9 +437,72 @@ pub fn is_staff_of(principal: &Principal, case: &cases::Model) -> bool {
     }
 }
 
-/// May `principal` see the case?
+/// May `principal` see the case without looking at its matter's plan (its applicant, or
+/// staff of its division)? [`reader`] also admits the plan's departments.
 pub fn can_see(principal: &Principal, case: &cases::Model) -> bool {
     is_owner(principal, case) || is_staff_of(principal, case)
+}
+
+/// How `principal` comes to read a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Its applicant, or staff of its division ([`can_see`]).
+    Direct,
+    /// A reviewer or leader of a department of its matter version's plan outside the
+    /// implementing department ([`reviews_in_plan`]): a co-department of a parallel review
+    /// (并联审批), a department of another stage of a cross-level chain (跨层级联办). It
+    /// handles the case, so it sees the applicant in full; it acts on the case only in the
+    /// approval and joint services.
+    PlanDepartment,
+}
+
+/// Staff who may review in some department: a reviewer or leader with a division and a
+/// department (the only principals a plan can admit).
+fn departmental_reviewer(principal: &Principal) -> Option<(&str, &str)> {
+    let reviews = principal.has_role(Role::Reviewer) || principal.has_role(Role::Leader);
+    match (
+        &principal.kind,
+        principal.division.as_deref(),
+        principal.department.as_deref(),
+    ) {
+        (PrincipalKind::Staff, Some(division), Some(department)) if reviews => {
+            Some((division, department))
+        }
+        _ => None,
+    }
+}
+
+/// Is `principal` a reviewer or leader of one of the departments that review cases of
+/// `spec` under its plan, at that department's division (a department code alone is not
+/// enough, as in the approval service)?
+pub fn reviews_in_plan(principal: &Principal, spec: &MatterSpec) -> bool {
+    departmental_reviewer(principal).is_some_and(|mine| {
+        spec.reviewing_departments()
+            .into_iter()
+            .any(|theirs| theirs == mine)
+    })
+}
+
+/// May `principal` read the case, and how? The matter version is loaded only when the
+/// direct rule says no and the caller is a departmental reviewer or leader. Departments
+/// added to one review later (加签, in the approval service) are not in the plan and are not
+/// admitted: intake hears of no such event.
+pub async fn reader(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    case: &cases::Model,
+) -> Result<Option<Reader>, IntakeError> {
+    if can_see(principal, case) {
+        return Ok(Some(Reader::Direct));
+    }
+    if departmental_reviewer(principal).is_none() {
+        return Ok(None);
+    }
+    let matter = matters::find(db, case.matter_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("matter version missing"))?;
+    let spec = crate::routes::matters::spec_of(&matter)?;
+    Ok(reviews_in_plan(principal, &spec).then_some(Reader::PlanDepartment))
 }
 
 /// Is `principal` a window clerk of the case's division (the only staff who act on it here)?
@@ -454,9 +518,21 @@ pub async fn load_visible(
     principal: &Principal,
     id: Uuid,
 ) -> Result<cases::Model, IntakeError> {
-    match cases::find(db, id).await? {
-        Some(case) if can_see(principal, &case) => Ok(case),
-        _ => Err(IntakeError::NotFound("case")),
+    load_read(db, principal, id).await.map(|(case, _)| case)
+}
+
+/// Loads a case visible to `principal` with how it reads it, or 404.
+pub async fn load_read(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: Uuid,
+) -> Result<(cases::Model, Reader), IntakeError> {
+    let case = cases::find(db, id)
+        .await?
+        .ok_or(IntakeError::NotFound("case"))?;
+    match reader(db, principal, &case).await? {
+        Some(how) => Ok((case, how)),
+        None => Err(IntakeError::NotFound("case")),
     }
 }
 

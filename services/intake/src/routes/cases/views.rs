@@ -124,7 +124,15 @@ async fn detail(
     })
 }
 
-/// Reads a case with its timeline: its applicant, or staff of its division.
+/// Reads a case with its timeline: its applicant, staff of its division, or the departments
+/// reviewing it.
+///
+/// The departments reviewing it are the reviewers and leaders of every department its matter
+/// version's plan names, at that department's division: the implementing one, the
+/// co-departments of a parallel review (并联审批), the departments of each stage of a
+/// cross-level chain (跨层级联办). Handling staff (the accepting window's clerks and the
+/// reviewing departments) get the applicant in full (`applicant.revealed`) and the form
+/// unmasked; other staff get both masked.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "get_case",
     params(("id" = Uuid, Path, description = "Case id")),
     responses(
@@ -139,9 +147,11 @@ pub async fn get_case(
     principal: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, IntakeError> {
-    let case = load_visible(&state.db, &principal, *id).await?;
+    let (case, reader) = super::load_read(&state.db, &principal, *id).await?;
     let tag = etag(case.version);
-    let revealed = super::needs_personal_data(&principal, &case).then(|| super::Revealed {
+    let handles =
+        reader == super::Reader::PlanDepartment || super::needs_personal_data(&principal, &case);
+    let revealed = handles.then(|| super::Revealed {
         name: case.applicant_name.clone(),
         id_number: case.applicant_id_number.clone(),
         contact_phone: case.contact_phone.clone(),
