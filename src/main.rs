@@ -388,7 +388,7 @@ async fn serve(
             dev_issuer,
             oidc: settings.oidc()?,
             cors_origins: settings.cors_origins()?,
-            portal: settings.portal.gateway(),
+            portal: settings.portal.gateway(&settings.oidc)?,
             rate_limits: settings.rate_limits()?,
             limiter_store: Arc::new(redis_cache(&settings)?),
             database_url: settings.database.gateway.clone(),

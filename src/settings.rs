@@ -140,6 +140,18 @@ pub struct OidcConfig {
     pub jwks_url: Option<String>,
     /// Accepted algorithms, comma-separated (default `RS256,PS256,ES256`; HMAC is refused).
     pub algorithms: Option<String>,
+    /// Sign-in on the web hall: the provider's authorization endpoint
+    /// (`…/protocol/openid-connect/auth`).
+    pub authorization_url: Option<String>,
+    /// Sign-in on the web hall: the provider's token endpoint (`…/protocol/openid-connect/token`).
+    pub token_url: Option<String>,
+    /// Sign-in on the web hall: this client's id at the provider.
+    pub client_id: Option<String>,
+    /// Sign-in on the web hall: this client's secret (confidential clients).
+    pub client_secret: Option<SecretString>,
+    /// Sign-in on the web hall: the registered callback (`https://…/login/callback`); unset:
+    /// derived from each request's scheme and host.
+    pub redirect_url: Option<String>,
 }
 
 /// The web hall and consoles (网上办事大厅) the gateway serves at `/`.
@@ -167,12 +179,43 @@ fn yes() -> bool {
 }
 
 impl PortalConfig {
-    /// The gateway's portal settings.
-    pub fn gateway(&self) -> govhall_gateway::PortalSettings {
-        govhall_gateway::PortalSettings {
+    /// The gateway's portal settings; sign-in at the identity provider when `oidc` names its
+    /// authorization and token endpoints and this client's id.
+    pub fn gateway(&self, oidc: &OidcConfig) -> anyhow::Result<govhall_gateway::PortalSettings> {
+        let oidc_login = match (&oidc.authorization_url, &oidc.token_url, &oidc.client_id) {
+            (Some(authorization), Some(token), Some(client_id)) => {
+                Some(govhall_portal::OidcLogin {
+                    authorization_url: authorization
+                        .parse()
+                        .context("GOVHALL_OIDC__AUTHORIZATION_URL is not a URL")?,
+                    token_url: token
+                        .parse()
+                        .context("GOVHALL_OIDC__TOKEN_URL is not a URL")?,
+                    client_id: client_id.clone(),
+                    client_secret: oidc
+                        .client_secret
+                        .as_ref()
+                        .map(|s| s.expose_secret().to_owned()),
+                    redirect_url: oidc
+                        .redirect_url
+                        .as_deref()
+                        .map(str::parse)
+                        .transpose()
+                        .context("GOVHALL_OIDC__REDIRECT_URL is not a URL")?,
+                    scope: "openid".to_owned(),
+                })
+            }
+            (None, None, None) => None,
+            _ => bail!(
+                "sign-in at the identity provider needs GOVHALL_OIDC__AUTHORIZATION_URL, \
+                 GOVHALL_OIDC__TOKEN_URL and GOVHALL_OIDC__CLIENT_ID together"
+            ),
+        };
+        Ok(govhall_gateway::PortalSettings {
             enabled: self.enabled,
             secure_cookies: self.secure_cookies,
-        }
+            oidc_login,
+        })
     }
 }
 

@@ -70,7 +70,7 @@ pub async fn run(settings: Settings, shutdown: CancellationToken) -> anyhow::Res
         dev_issuer,
         oidc: settings.oidc()?,
         cors_origins: settings.cors_origins()?,
-        portal: settings.portal.gateway(),
+        portal: settings.portal.gateway(&settings.oidc)?,
         rate_limits: settings.rate_limits()?,
         database_url: Some(settings.standalone_database_url("gateway")?),
         auto_migrate: true,

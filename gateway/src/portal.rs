@@ -47,6 +47,7 @@ pub(crate) fn portal(
     host: &str,
     port: u16,
     secure_cookies: bool,
+    oidc_login: Option<govhall_portal::OidcLogin>,
 ) -> web::Data<Portal> {
     // A wildcard listener answers on loopback; a specific address only on itself.
     let api_host = match host {
@@ -56,7 +57,7 @@ pub(crate) fn portal(
     };
     let login = match dev_issuer {
         Some(issuer) => LoginMode::Development(Arc::new(DevMinter(issuer))),
-        None => LoginMode::IdentityProvider,
+        None => LoginMode::IdentityProvider(oidc_login),
     };
     web::Data::new(Portal::new(
         format!("http://{api_host}:{port}"),

@@ -37,12 +37,15 @@ impl Upstreams {
 }
 
 /// The web hall and consoles served at `/` (see the `govhall-portal` crate).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PortalSettings {
     /// Serve the pages.
     pub enabled: bool,
     /// Mark the session cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Sign-in at the identity provider (authorization code flow); none: the development
+    /// issuer's sign-in page when it is on, else no sign-in on the pages.
+    pub oidc_login: Option<govhall_portal::OidcLogin>,
 }
 
 impl Default for PortalSettings {
@@ -50,6 +53,7 @@ impl Default for PortalSettings {
         Self {
             enabled: true,
             secure_cookies: false,
+            oidc_login: None,
         }
     }
 }

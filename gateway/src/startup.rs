@@ -165,6 +165,7 @@ impl Application {
                 &settings.host,
                 port,
                 portal_settings.secure_cookies,
+                portal_settings.oidc_login.clone(),
             )
         });
 

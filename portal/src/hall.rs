@@ -109,6 +109,8 @@ struct LoginPage {
     l: Layout,
     next: String,
     development: bool,
+    /// The identity provider's sign-in is configured.
+    provider: bool,
     divisions: Vec<(String, String)>,
     departments: Vec<(String, String)>,
     error: Option<String>,
@@ -152,6 +154,7 @@ async fn render_login(
             l: ctx.layout("登录"),
             next,
             development,
+            provider: matches!(portal.login, crate::LoginMode::IdentityProvider(Some(_))),
             divisions,
             departments,
             error,

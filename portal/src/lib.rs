@@ -9,6 +9,7 @@ mod error;
 mod form;
 mod hall;
 mod layout;
+mod oidc;
 mod review;
 mod session;
 mod supervision;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+pub use oidc::OidcLogin;
 pub use session::{TokenMinter, TokenVerifier};
 
 /// How people sign in.
@@ -26,8 +28,9 @@ pub enum LoginMode {
     /// The development issuer mints a token for an identity chosen on the login page
     /// (standalone and development only).
     Development(Arc<dyn TokenMinter>),
-    /// Tokens come from the identity provider; the portal has no sign-in of its own yet.
-    IdentityProvider,
+    /// Tokens come from the identity provider: the authorization code flow with PKCE when
+    /// the provider's endpoints and this client are configured, else no sign-in here.
+    IdentityProvider(Option<OidcLogin>),
 }
 
 /// Everything the pages need.
@@ -68,6 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, portal: web::Data<Portal>) {
         )
         .service(web::scope("/assets").configure(assets::configure))
         .configure(hall::configure)
+        .configure(oidc::configure)
         .configure(counter::configure)
         .configure(review::configure)
         .configure(supervision::configure);

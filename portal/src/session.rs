@@ -138,6 +138,6 @@ pub(crate) fn dev_principal(
 pub(crate) fn minter(portal: &Portal) -> Option<Arc<dyn TokenMinter>> {
     match &portal.login {
         crate::LoginMode::Development(m) => Some(m.clone()),
-        crate::LoginMode::IdentityProvider => None,
+        crate::LoginMode::IdentityProvider(_) => None,
     }
 }

@@ -169,6 +169,8 @@ pub struct Options {
     pub rate_limits: RateLimits,
     /// Where the counters live (in process unless a test gives Redis).
     pub limiter_store: Option<Arc<dyn govhall_cache::Cache>>,
+    /// The web hall's sign-in at the identity provider.
+    pub oidc_login: Option<govhall_portal::OidcLogin>,
 }
 
 impl Default for Options {
@@ -187,6 +189,7 @@ impl Default for Options {
             limiter_store: None,
             cors_origins: Vec::new(),
             database_url: None,
+            oidc_login: None,
         }
     }
 }
@@ -260,7 +263,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         dev_issuer: options.with_dev_issuer.then(|| dev_issuer.clone()),
         oidc: options.oidc.clone(),
         cors_origins: options.cors_origins.clone(),
-        portal: PortalSettings::default(),
+        portal: PortalSettings {
+            oidc_login: options.oidc_login.clone(),
+            ..PortalSettings::default()
+        },
         database_url: options.database_url.clone(),
         auto_migrate: true,
         rate_limits: options.rate_limits.clone(),

@@ -27,12 +27,21 @@ const RSA_1_PUBLIC: &str = include_str!("../fixtures/idp-rsa-1.pub.pem");
 const RSA_2: &str = include_str!("../fixtures/idp-rsa-2.pem");
 const EC_1: &str = include_str!("../fixtures/idp-ec-1.pem");
 
-/// A pretend identity provider: its JWKS endpoint, with the published keys swappable.
+/// A pretend identity provider: its JWKS endpoint, with the published keys swappable, and a
+/// token endpoint that hands out `issued` for the code `good-code`, remembering each form.
 struct Provider {
     url: url::Url,
     keys: Arc<Mutex<JwkSet>>,
     fetches: Arc<AtomicUsize>,
+    issued: Arc<Mutex<String>>,
+    token_forms: Arc<Mutex<Vec<std::collections::HashMap<String, String>>>>,
     _stop: tokio_util::sync::DropGuard,
+}
+
+impl Provider {
+    fn endpoint(&self, path: &str) -> url::Url {
+        self.url.join(path).unwrap()
+    }
 }
 
 fn jwk(pem: &str, alg: Algorithm, kid: &str) -> Jwk {
@@ -50,22 +59,46 @@ async fn provider(keys: Vec<Jwk>) -> Provider {
     let fetches = Arc::new(AtomicUsize::new(0));
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let issued = Arc::new(Mutex::new(String::new()));
+    let token_forms = Arc::new(Mutex::new(Vec::new()));
     let (served, counted) = (keys.clone(), fetches.clone());
+    let (to_issue, forms) = (issued.clone(), token_forms.clone());
     let server = HttpServer::new(move || {
         let (served, counted) = (served.clone(), counted.clone());
-        App::new().route(
-            "/certs",
-            web::get().to(move || {
-                let (served, counted) = (served.clone(), counted.clone());
-                async move {
-                    counted.fetch_add(1, Ordering::SeqCst);
-                    let body = serde_json::to_string(&*served.lock().unwrap()).unwrap();
-                    HttpResponse::Ok()
-                        .content_type("application/json")
-                        .body(body)
-                }
-            }),
-        )
+        let (to_issue, forms) = (to_issue.clone(), forms.clone());
+        App::new()
+            .route(
+                "/token",
+                web::post().to(
+                    move |form: web::Form<std::collections::HashMap<String, String>>| {
+                        let (to_issue, forms) = (to_issue.clone(), forms.clone());
+                        async move {
+                            let good = form.get("code").map(String::as_str) == Some("good-code");
+                            forms.lock().unwrap().push(form.into_inner());
+                            if good {
+                                let token = to_issue.lock().unwrap().clone();
+                                HttpResponse::Ok().json(json!({"access_token": token,
+                                    "token_type": "Bearer", "expires_in": 600}))
+                            } else {
+                                HttpResponse::BadRequest().json(json!({"error": "invalid_grant"}))
+                            }
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/certs",
+                web::get().to(move || {
+                    let (served, counted) = (served.clone(), counted.clone());
+                    async move {
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        let body = serde_json::to_string(&*served.lock().unwrap()).unwrap();
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(body)
+                    }
+                }),
+            )
     })
     .workers(1)
     .listen(listener)
@@ -83,6 +116,8 @@ async fn provider(keys: Vec<Jwk>) -> Provider {
         url: format!("http://127.0.0.1:{port}/certs").parse().unwrap(),
         keys,
         fetches,
+        issued,
+        token_forms,
         _stop: stop.drop_guard(),
     }
 }
@@ -364,4 +399,143 @@ async fn a_client_credentials_token_is_an_integrator_held_to_its_scopes() {
         .await
         .unwrap();
     assert_problem(response, 403, "forbidden").await;
+}
+
+/// The web hall's sign-in at the provider: a gateway configured for the authorization code
+/// flow (no development issuer).
+async fn hall_gateway(idp: &Provider) -> TestApp {
+    spawn_app_with(Options {
+        with_dev_issuer: false,
+        oidc: Some(settings(idp)),
+        oidc_login: Some(govhall_portal::OidcLogin {
+            authorization_url: idp.endpoint("/auth"),
+            token_url: idp.endpoint("/token"),
+            client_id: "govhall-hall".into(),
+            client_secret: Some("s3cret".into()),
+            redirect_url: None,
+            scope: "openid".into(),
+        }),
+        ..Options::default()
+    })
+    .await
+}
+
+fn set_cookie(response: &awc::ClientResponse<impl futures::Stream>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+#[actix_web::test]
+async fn the_web_hall_signs_in_at_the_provider_with_the_code_flow_and_pkce() {
+    let idp = provider(vec![jwk(RSA_1, Algorithm::RS256, "k1")]).await;
+    *idp.issued.lock().unwrap() = sign(&claims(), RSA_1, Algorithm::RS256, "k1");
+    let app = hall_gateway(&idp).await;
+
+    // The login page offers the provider.
+    let mut page = app.get("/login?next=/counter").send().await.unwrap();
+    let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
+    assert!(html.contains("href=\"/login/oidc?next=/counter\""), "{html}");
+
+    // Off to the provider, with state and an S256 challenge.
+    let started = app.get("/login/oidc?next=/counter").send().await.unwrap();
+    assert_eq!(started.status().as_u16(), 303);
+    let location: url::Url = started
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        location
+            .as_str()
+            .starts_with(idp.endpoint("/auth").as_str())
+    );
+    let query: std::collections::HashMap<_, _> = location.query_pairs().into_owned().collect();
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "govhall-hall");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert!(
+        query["redirect_uri"].ends_with("/login/callback"),
+        "{query:?}"
+    );
+    let flow = set_cookie(&started, "govhall_oidc").expect("the flow cookie");
+
+    // Back with a code but another state: refused, nobody signed in.
+    let forged = app
+        .get("/login/callback?code=good-code&state=forged")
+        .insert_header(("Cookie", flow.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert!(set_cookie(&forged, "govhall_session").is_none());
+
+    // Back with the code and the state: the code is exchanged with the verifier.
+    let back = app
+        .get(&format!(
+            "/login/callback?code=good-code&state={}",
+            query["state"]
+        ))
+        .insert_header(("Cookie", flow.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status().as_u16(), 303);
+    assert_eq!(
+        back.headers().get("location").unwrap(),
+        "/counter?ok=signed_in"
+    );
+    let session = set_cookie(&back, "govhall_session").expect("a session");
+    assert_eq!(
+        session,
+        format!("govhall_session={}", idp.issued.lock().unwrap())
+    );
+    let forms = idp.token_forms.lock().unwrap().clone();
+    let exchange = forms.last().unwrap();
+    assert_eq!(exchange["grant_type"], "authorization_code");
+    assert_eq!(exchange["client_secret"], "s3cret");
+    assert_eq!(exchange["redirect_uri"], query["redirect_uri"]);
+    let verifier = &exchange["code_verifier"];
+    let challenge =
+        URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(verifier.as_bytes()));
+    assert_eq!(
+        challenge, query["code_challenge"],
+        "PKCE: the verifier matches the challenge"
+    );
+
+    // A code the provider refuses, or a token the gateway would not accept, signs nobody in.
+    let refused = app
+        .get(&format!(
+            "/login/callback?code=stale&state={}",
+            query["state"]
+        ))
+        .insert_header(("Cookie", flow.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    assert!(set_cookie(&refused, "govhall_session").is_none());
+    *idp.issued.lock().unwrap() = sign(
+        &with(claims(), "aud", json!("another-app")),
+        RSA_1,
+        Algorithm::RS256,
+        "k1",
+    );
+    let foreign = app
+        .get(&format!(
+            "/login/callback?code=good-code&state={}",
+            query["state"]
+        ))
+        .insert_header(("Cookie", flow))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status().as_u16(), 403);
+    assert!(set_cookie(&foreign, "govhall_session").is_none());
 }
