@@ -57,7 +57,7 @@ pub(crate) fn portal(
     };
     let login = match dev_issuer {
         Some(issuer) => LoginMode::Development(Arc::new(DevMinter(issuer))),
-        None => LoginMode::IdentityProvider(oidc_login),
+        None => LoginMode::IdentityProvider(oidc_login.map(Box::new)),
     };
     web::Data::new(Portal::new(
         format!("http://{api_host}:{port}"),

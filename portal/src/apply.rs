@@ -523,6 +523,8 @@ struct CasePage {
     materials: Vec<ChecklistRow>,
     can_rate: bool,
     rated: bool,
+    /// Notices issued: id, heading, when.
+    notices: Vec<(String, &'static str, String)>,
 }
 
 async fn case_page(
@@ -571,6 +573,18 @@ async fn case_page(
         accepted: c["accepted_at"].is_string(),
         timeline: Entry::list(&c),
         can_rate: matches!(state.as_str(), "completed" | "rejected" | "terminated") && !rated,
+        notices: c["notices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|n| {
+                (
+                    text::s(n, "id"),
+                    crate::notices::heading(n["kind"].as_str().unwrap_or_default()),
+                    text::t(n, "issued_at"),
+                )
+            })
+            .collect(),
         rated,
         supplement,
         materials,

@@ -220,6 +220,7 @@ async fn enter(
 
 /// A notice as listed.
 struct NoticeRow {
+    id: String,
     kind: &'static str,
     code: String,
     issued: String,
@@ -307,13 +308,8 @@ async fn render_case(
         .map(|n| {
             n.iter()
                 .map(|n| NoticeRow {
-                    kind: match n["kind"].as_str().unwrap_or_default() {
-                        "acceptance" => "受理通知书",
-                        "rejection" => "不予受理通知书",
-                        "supplement" => "一次性补正告知书",
-                        "termination" => "终止办理通知书",
-                        _ => "通知书",
-                    },
+                    id: text::s(n, "id"),
+                    kind: crate::notices::heading(n["kind"].as_str().unwrap_or_default()),
                     code: text::s(n, "verification_code"),
                     issued: text::t(n, "issued_at"),
                     lines: n["body"]["lines"]

@@ -9,6 +9,7 @@ mod error;
 mod form;
 mod hall;
 mod layout;
+mod notices;
 mod oidc;
 mod review;
 mod session;
@@ -30,7 +31,7 @@ pub enum LoginMode {
     Development(Arc<dyn TokenMinter>),
     /// Tokens come from the identity provider: the authorization code flow with PKCE when
     /// the provider's endpoints and this client are configured, else no sign-in here.
-    IdentityProvider(Option<OidcLogin>),
+    IdentityProvider(Option<Box<OidcLogin>>),
 }
 
 /// Everything the pages need.
@@ -72,6 +73,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, portal: web::Data<Portal>) {
         .service(web::scope("/assets").configure(assets::configure))
         .configure(hall::configure)
         .configure(oidc::configure)
+        .configure(notices::configure)
         .configure(counter::configure)
         .configure(review::configure)
         .configure(supervision::configure);

@@ -62,7 +62,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 fn login(portal: &Portal) -> Result<&OidcLogin, PageError> {
     match &portal.login {
-        crate::LoginMode::IdentityProvider(Some(login)) => Ok(login),
+        crate::LoginMode::IdentityProvider(Some(login)) => Ok(&**login),
         _ => Err(PageError::NotFound),
     }
 }
@@ -241,6 +241,10 @@ mod tests {
             challenge("dBjftJeZ4CVP-mJ0kCMyT9mBYpRsbjw7DvJ1i9i3Pg0"),
             "XnXL3T1exW_PINSB1E1UuiWBF7yVqbBgsJeyBJI3vRY"
         );
-        assert_eq!(random(32).len(), 43, "32 random octets make a 43-character verifier");
+        assert_eq!(
+            random(32).len(),
+            43,
+            "32 random octets make a 43-character verifier"
+        );
     }
 }
