@@ -200,6 +200,9 @@ impl Application {
                 })
                 .default_service(web::to(proxy::forward))
         })
+        // Longer than awc keeps an idle connection (15 s): the portal's loopback calls to this
+        // server must never land on a connection it has just closed.
+        .keep_alive(Duration::from_secs(75))
         // The binary owns signal handling and stops the server through the cancellation token.
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())

@@ -243,6 +243,10 @@ impl ServiceHost {
                 .default_service(web::to(govhall_web::problem::not_found_route))
         })
         .workers(2)
+        // Idle connections stay open longer than the gateway's client keeps them (awc: 15 s),
+        // so the gateway never sends a request on a connection the service has just closed
+        // (a 502 for the caller; seen as Schemathesis flakes on PUT).
+        .keep_alive(std::time::Duration::from_secs(75))
         .disable_signals()
         .shutdown_timeout(20)
         .listen(listener)?
