@@ -54,6 +54,12 @@ impl Browser {
     /// them all (minor and moderate ones included) for the test to look at.
     pub async fn axe(&self, page_name: &str) -> Vec<Violation> {
         self.step(&format!("axe-{page_name}"));
+        // axe-core waits on timers, which a page without JavaScript never fires.
+        assert!(
+            self.javascript,
+            "axe cannot check {page_name} in a session with JavaScript off: check the page in \
+             one with it on"
+        );
         let injected = self
             .client()
             .execute("return typeof window.axe === 'object';", vec![])

@@ -107,6 +107,8 @@ pub struct Browser {
     base: String,
     test: String,
     step: Mutex<Option<String>>,
+    /// Whether the page's own scripts may run (see [`Browser::without_javascript`]).
+    pub(crate) javascript: bool,
     // Field order is drop order: the client first, then chromedriver and its browser, then
     // the profile folder they used.
     _driver: Chromedriver,
@@ -124,8 +126,22 @@ impl Browser {
         Self::open(hall.url(), test, Window::Phone).await
     }
 
+    /// A desktop-size session on `hall` with JavaScript off (Chromium's content setting, as
+    /// a user or an administrator would turn it off): the page's own scripts do not run.
+    /// WebDriver's scripts still do (chromedriver runs them through DevTools), so the
+    /// helpers work, except [`Browser::axe`] (axe-core waits on timers, which do not fire);
+    /// [`Browser::page_scripts_run`] tells whether the page's scripts run.
+    pub async fn without_javascript(hall: &Hall, test: &str) -> Self {
+        Self::open_with(hall.url(), test, Window::Desktop, false).await
+    }
+
     /// A session on any base URL with any window.
     pub async fn open(base: &str, test: &str, window: Window) -> Self {
+        Self::open_with(base, test, window, true).await
+    }
+
+    /// A session on any base URL with any window, the page's JavaScript on or off.
+    pub async fn open_with(base: &str, test: &str, window: Window, javascript: bool) -> Self {
         let driver = Chromedriver::start().await;
         let profile = Profile::new();
         let (w, h) = window.size();
@@ -149,6 +165,10 @@ impl Browser {
                 ],
             }),
         );
+        if !javascript {
+            caps["goog:chromeOptions"]["prefs"] =
+                json!({"profile.managed_default_content_settings.javascript": 2});
+        }
         if let Window::Phone = window {
             caps["goog:chromeOptions"]["mobileEmulation"] = json!({
                 "deviceMetrics": {"width": w, "height": h, "pixelRatio": 2, "mobile": true, "touch": true},
@@ -187,6 +207,7 @@ impl Browser {
             base: base.trim_end_matches('/').to_owned(),
             test: test.to_owned(),
             step: Mutex::new(None),
+            javascript,
             _driver: driver,
             _profile: profile,
         }
@@ -238,6 +259,24 @@ impl Browser {
             .goto(&url)
             .await
             .unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
+    }
+
+    /// Whether the page's own scripts run: a `<script>` element added to the page sets a
+    /// mark when they do. (WebDriver's scripts, like this check itself, run either way.)
+    pub async fn page_scripts_run(&self) -> bool {
+        let ran = self
+            .client
+            .execute(
+                "const s = document.createElement('script'); \
+                 s.textContent = 'window.__govhallPageScript = true;'; \
+                 document.head.appendChild(s); s.remove(); \
+                 const ran = window.__govhallPageScript === true; \
+                 delete window.__govhallPageScript; return ran;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        ran == serde_json::Value::Bool(true)
     }
 
     /// The page's `<title>`.

@@ -9,6 +9,9 @@
 //! GOVHALL_SCREENSHOTS_DIR=docs/screenshots cargo nextest run -p govhall --test browser  # README shots
 //! ```
 //!
+//! `pages` covers the pages the scenario does not pass through, the hall on a phone and in
+//! large text, and applying with JavaScript off.
+//!
 //! Each test starts its own hall and Chromium; `.config/nextest.toml` runs at most two at a
 //! time. See `harness` for the API.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, dead_code)]
@@ -19,6 +22,7 @@ mod forms;
 mod harness;
 #[path = "../e2e/helpers.rs"]
 mod helpers;
+mod pages;
 mod people;
 mod scenario;
 

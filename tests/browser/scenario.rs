@@ -264,8 +264,9 @@ pub async fn two_departments_review(b: &Browser, number: &str) {
     )
     .await;
     b.step("police opinion");
-    reload_until(b, "/review", "查看任务", LONG).await;
-    b.click_link("查看任务").await;
+    // Every department of the plan reads the case in full: its number, not just "查看任务".
+    reload_until(b, "/review", number, LONG).await;
+    b.click_link(number).await;
     b.wait_for_text("审查意见", Duration::from_secs(10)).await;
     b.axe("review-task-co-department").await;
     b.choose("同意").await;
