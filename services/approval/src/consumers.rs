@@ -15,8 +15,8 @@ use govhall_contracts::{
             ClockStarted,
         },
         intake::{
-            CaseAccepted, CaseResubmitted, CaseSupplemented, CaseTerminated, CaseWithdrawn,
-            HandlingPlan, PlanKind,
+            CaseAccepted, CaseDecided, CaseResubmitted, CaseSupplemented, CaseTerminated,
+            CaseWithdrawn, HandlingPlan, PlanKind,
         },
         joint::{StageReceived, StageReturned},
     },
@@ -73,6 +73,13 @@ impl Handler for ApprovalConsumer {
             return self.supplemented(message).await;
         }
         if message.is::<CaseWithdrawn>() || message.is::<CaseTerminated>() {
+            return self.cancel_reviews(message, None).await;
+        }
+        if message.is::<CaseDecided>() {
+            // A decided case has no review left to do. A review's own conclusion is what
+            // decides a case, so this finds none open — but an instant matter decided on the
+            // spot (即办件) was accepted and decided at once, and the review its acceptance
+            // opened must not stay open with a running (and at once overdue) task clock.
             return self.cancel_reviews(message, None).await;
         }
         if message.is::<CaseResubmitted>() {

@@ -68,6 +68,7 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
         service: service::APPROVAL,
         patterns: &[
             rk::INTAKE_CASE_ACCEPTED,
+            rk::INTAKE_CASE_DECIDED,
             rk::INTAKE_CASE_WITHDRAWN,
             rk::INTAKE_CASE_TERMINATED,
             rk::INTAKE_CASE_SUPPLEMENTED,

@@ -26,6 +26,7 @@ mod scenarios {
         each_join_rule_concludes_as_it_should,
         a_late_co_department_and_an_unreasoned_refusal_are_deemed_to_agree,
         a_withdrawal_cancels_the_open_tasks,
+        a_case_decided_on_the_spot_leaves_no_review_open,
         two_reviewers_on_one_task_one_wins_and_a_redelivered_acceptance_opens_one_review,
         tasks_are_claimed_released_and_assigned_and_the_inbox_shows_the_time_left,
         a_co_department_is_added_and_another_removed_mid_review,

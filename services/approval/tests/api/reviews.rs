@@ -4,7 +4,9 @@ use govhall_contracts::{
     events::{
         LimitUnit, TimeLimit,
         deadline::{ClockKind, ClockOverdue},
-        intake::{CaseAccepted, CaseWithdrawn, DepartmentPlan, HandlingPlan, JoinRule},
+        intake::{
+            CaseAccepted, CaseDecided, CaseWithdrawn, DepartmentPlan, HandlingPlan, JoinRule,
+        },
     },
     routing,
 };
@@ -234,6 +236,32 @@ pub async fn a_withdrawal_cancels_the_open_tasks(backend: Backend) {
         .opinion(&lead, "LEAD", json!({"outcome": "approve", "comment": "x"}))
         .await;
     assert_eq!(status, 409);
+    app.stop().await;
+}
+
+pub async fn a_case_decided_on_the_spot_leaves_no_review_open(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // An instant matter: accepted and decided in one step at the window.
+    let case_id = open(&app, JoinRule::All, &[("LEAD", true)]).await;
+    app.publish(
+        &CaseDecided {
+            case_id,
+            outcome: govhall_contracts::events::Outcome::Approved,
+            decided_at: chrono::Utc::now().fixed_offset(),
+        },
+        case_id,
+        "intake",
+    )
+    .await;
+    let closed = app
+        .expect_events(routing::APPROVAL_TASK_CLOSED, case_id, 1)
+        .await;
+    assert!(
+        closed[0].payload["outcome"].is_null(),
+        "closed without an opinion, so the deadline service stops its clock: {}",
+        closed[0].payload
+    );
+    assert_eq!(app.task(case_id, "LEAD").await["state"], "cancelled");
     app.stop().await;
 }
 
