@@ -118,6 +118,18 @@ pub async fn clerk_asks_for_a_supplement(b: &Browser, number: &str) {
     b.wait_for_text("已出具一次性补正告知书", Duration::from_secs(10))
         .await;
     assert!(b.page_text().await.contains("营业执照已过期"));
+    b.step("print the notice");
+    b.click_link("补正材料一次性告知书").await;
+    b.wait_for_text("请一次性补正以下内容", Duration::from_secs(10))
+        .await;
+    let notice = b.page_text().await;
+    assert!(notice.contains("1. 营业执照：营业执照已过期"), "{notice}");
+    assert!(
+        notice.contains(number) && notice.contains("验证码"),
+        "{notice}"
+    );
+    b.axe("notice").await;
+    b.shot("notice").await;
 }
 
 /// The citizen sees the notice on the case, uploads the licence and sends the supplement.
