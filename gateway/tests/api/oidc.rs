@@ -438,7 +438,10 @@ async fn the_web_hall_signs_in_at_the_provider_with_the_code_flow_and_pkce() {
     // The login page offers the provider.
     let mut page = app.get("/login?next=/counter").send().await.unwrap();
     let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
-    assert!(html.contains("href=\"/login/oidc?next=/counter\""), "{html}");
+    assert!(
+        html.contains("href=\"/login/oidc?next=/counter\""),
+        "{html}"
+    );
 
     // Off to the provider, with state and an S256 challenge.
     let started = app.get("/login/oidc?next=/counter").send().await.unwrap();
