@@ -184,6 +184,8 @@ impl Application {
                     cors(&cors_origins),
                 ))
                 .wrap(from_fn(govhall_web::request_id::middleware))
+                // Cookies of a web-hall session refreshed at the identity provider.
+                .wrap(from_fn(govhall_portal::renewed_session_cookies))
                 .app_data(state.clone())
                 .app_data(web::Data::new(client))
                 .configure(problem::configure_extractors)

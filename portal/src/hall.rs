@@ -320,6 +320,9 @@ async fn logout(
     response
         .add_cookie(&session::session_removal(portal.secure_cookies))
         .map_err(|e| PageError::Render(e.to_string()))?;
+    response
+        .add_cookie(&crate::oidc::refresh_removal())
+        .map_err(|e| PageError::Render(e.to_string()))?;
     Ok(response)
 }
 

@@ -57,7 +57,7 @@ impl Ctx {
         portal: &web::Data<Portal>,
         client: &web::Data<awc::Client>,
     ) -> Self {
-        let session = session::session(req, portal).await;
+        let session = session::session(req, portal, client).await;
         let api = Api::new(
             portal,
             client,

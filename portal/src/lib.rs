@@ -21,7 +21,7 @@ use std::sync::Arc;
 use actix_web::web;
 
 pub use oidc::OidcLogin;
-pub use session::{TokenMinter, TokenVerifier};
+pub use session::{TokenMinter, TokenVerifier, renewed_session_cookies};
 
 /// How people sign in.
 #[derive(Clone)]

@@ -24,6 +24,11 @@ use crate::{
 
 /// The cookie holding a sign-in in progress: state, PKCE verifier and where to go after.
 const FLOW_COOKIE: &str = "govhall_oidc";
+/// The cookie holding the provider's refresh token: a session outlives its short access
+/// token without sending the person back to the provider.
+pub(crate) const REFRESH_COOKIE: &str = "govhall_refresh";
+/// How long a refresh cookie lives when the provider does not say.
+const REFRESH_DEFAULT_SECS: i64 = 8 * 3600;
 /// How long a sign-in at the provider may take.
 const FLOW_MINUTES: i64 = 10;
 
@@ -144,6 +149,103 @@ struct CallbackQuery {
 #[derive(Deserialize)]
 struct TokenAnswer {
     access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    refresh_expires_in: Option<i64>,
+}
+
+/// The refresh cookie for `answer`, when the provider gave a refresh token.
+fn refresh_cookie(answer: &TokenAnswer, secure: bool) -> Option<Cookie<'static>> {
+    let token = answer.refresh_token.clone()?;
+    let secs = answer
+        .refresh_expires_in
+        .filter(|s| *s > 0)
+        .unwrap_or(REFRESH_DEFAULT_SECS);
+    Some(
+        Cookie::build(REFRESH_COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .max_age(time::Duration::seconds(secs))
+            .finish(),
+    )
+}
+
+/// A cookie that removes the refresh token (sign-out).
+pub(crate) fn refresh_removal() -> Cookie<'static> {
+    let mut cookie = Cookie::build(REFRESH_COOKIE, "").path("/").finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// Posts `form` to the provider's token endpoint.
+async fn exchange(
+    client: &awc::Client,
+    login: &OidcLogin,
+    mut form: Vec<(&'static str, String)>,
+) -> Result<TokenAnswer, PageError> {
+    if let Some(secret) = &login.client_secret {
+        form.push(("client_secret", secret.clone()));
+    }
+    let mut answer = client
+        .post(login.token_url.as_str())
+        .timeout(std::time::Duration::from_secs(15))
+        .insert_header(("Accept", "application/json"))
+        .send_form(&form)
+        .await
+        .map_err(|e| PageError::Unavailable(format!("token endpoint: {e}")))?;
+    if !answer.status().is_success() {
+        tracing::warn!(status = %answer.status(), "the identity provider refused a grant");
+        return Err(PageError::Forbidden(
+            "登录凭据已失效，请重新登录。".to_owned(),
+        ));
+    }
+    answer
+        .json()
+        .limit(64 * 1024)
+        .await
+        .map_err(|e| PageError::Unavailable(format!("token answer: {e}")))
+}
+
+/// A new session from the refresh cookie, when the access token has expired: the session
+/// and the cookies to set (new access token, and the new refresh token if the provider
+/// rotates them). `None` when there is nothing to refresh or the provider refuses.
+pub(crate) async fn refresh(
+    req: &HttpRequest,
+    portal: &Portal,
+    client: &awc::Client,
+) -> Option<(crate::session::Session, Vec<Cookie<'static>>)> {
+    let login = login(portal).ok()?;
+    let refresh_token = req.cookie(REFRESH_COOKIE)?.value().to_owned();
+    if refresh_token.is_empty() {
+        return None;
+    }
+    let answer = exchange(
+        client,
+        login,
+        vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh_token),
+            ("client_id", login.client_id.clone()),
+        ],
+    )
+    .await
+    .ok()?;
+    let principal = portal.verifier.verify(&answer.access_token).await?;
+    let mut cookies = vec![session::session_cookie(
+        answer.access_token.clone(),
+        portal.secure_cookies,
+    )];
+    cookies.extend(refresh_cookie(&answer, portal.secure_cookies));
+    Some((
+        crate::session::Session {
+            token: answer.access_token,
+            principal,
+        },
+        cookies,
+    ))
 }
 
 /// Takes the code back, exchanges it, and signs the person in.
@@ -181,34 +283,18 @@ async fn callback(
         .map(|n| local_path(Some(&n)))
         .unwrap_or_else(|| "/".to_owned());
 
-    let mut form = vec![
-        ("grant_type", "authorization_code".to_owned()),
-        ("code", code.to_owned()),
-        ("redirect_uri", redirect_url(login, &req)),
-        ("client_id", login.client_id.clone()),
-        ("code_verifier", verifier.to_owned()),
-    ];
-    if let Some(secret) = &login.client_secret {
-        form.push(("client_secret", secret.clone()));
-    }
-    let mut answer = client
-        .post(login.token_url.as_str())
-        .timeout(std::time::Duration::from_secs(15))
-        .insert_header(("Accept", "application/json"))
-        .send_form(&form)
-        .await
-        .map_err(|e| PageError::Unavailable(format!("token endpoint: {e}")))?;
-    if !answer.status().is_success() {
-        tracing::warn!(status = %answer.status(), "the identity provider refused the code");
-        return Err(PageError::Forbidden(
-            "登录凭据已失效，请重新登录。".to_owned(),
-        ));
-    }
-    let tokens: TokenAnswer = answer
-        .json()
-        .limit(64 * 1024)
-        .await
-        .map_err(|e| PageError::Unavailable(format!("token answer: {e}")))?;
+    let tokens = exchange(
+        &client,
+        login,
+        vec![
+            ("grant_type", "authorization_code".to_owned()),
+            ("code", code.to_owned()),
+            ("redirect_uri", redirect_url(login, &req)),
+            ("client_id", login.client_id.clone()),
+            ("code_verifier", verifier.to_owned()),
+        ],
+    )
+    .await?;
     if portal.verifier.verify(&tokens.access_token).await.is_none() {
         tracing::warn!("the identity provider's access token was not accepted");
         return Err(PageError::Forbidden(
@@ -218,6 +304,11 @@ async fn callback(
     let mut response = see_other(&with_ok(&next, "signed_in"));
     let mut done = Cookie::build(FLOW_COOKIE, "").path("/login").finish();
     done.make_removal();
+    if let Some(refresh) = refresh_cookie(&tokens, portal.secure_cookies) {
+        response
+            .add_cookie(&refresh)
+            .map_err(|e| PageError::Render(e.to_string()))?;
+    }
     response
         .add_cookie(&session::session_cookie(
             tokens.access_token,

@@ -4,8 +4,11 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_web::{
-    HttpRequest,
+    HttpMessage, HttpRequest,
+    body::MessageBody,
     cookie::{Cookie, SameSite, time},
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::Next,
 };
 use futures::future::LocalBoxFuture;
 use govhall_web::{Principal, PrincipalKind, Role};
@@ -56,14 +59,48 @@ impl Session {
     }
 }
 
-/// The session of `req`, when its cookie holds a token the gateway accepts.
-pub(crate) async fn session(req: &HttpRequest, portal: &Portal) -> Option<Session> {
-    let token = req.cookie(SESSION_COOKIE)?.value().to_owned();
-    if token.is_empty() {
-        return None;
+/// The session of `req`, when its cookie holds a token the gateway accepts — or, once that
+/// token has expired, a new one from the identity provider's refresh token (the cookies to
+/// set then travel in the request's extensions to [`renewed_session_cookies`]).
+pub(crate) async fn session(
+    req: &HttpRequest,
+    portal: &Portal,
+    client: &awc::Client,
+) -> Option<Session> {
+    let token = req
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if !token.is_empty()
+        && let Some(principal) = portal.verifier.verify(&token).await
+    {
+        return Some(Session { token, principal });
     }
-    let principal = portal.verifier.verify(&token).await?;
-    Some(Session { token, principal })
+    let (session, cookies) = crate::oidc::refresh(req, portal, client).await?;
+    req.extensions_mut().insert(Renewed(cookies));
+    Some(session)
+}
+
+/// Cookies a request's handling renewed (a refreshed session).
+#[derive(Clone)]
+struct Renewed(Vec<Cookie<'static>>);
+
+/// Middleware: sets the cookies of a session refreshed while handling the request, whatever
+/// the page answered (a page, a redirect, an error page).
+pub async fn renewed_session_cookies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let renewed = res.request().extensions().get::<Renewed>().cloned();
+    if let Some(Renewed(cookies)) = renewed {
+        for cookie in cookies {
+            if let Err(e) = res.response_mut().add_cookie(&cookie) {
+                tracing::warn!(error = %e, "a renewed session cookie could not be set");
+            }
+        }
+    }
+    Ok(res)
 }
 
 /// The session cookie for `token`.

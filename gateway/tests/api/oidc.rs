@@ -73,12 +73,22 @@ async fn provider(keys: Vec<Jwk>) -> Provider {
                     move |form: web::Form<std::collections::HashMap<String, String>>| {
                         let (to_issue, forms) = (to_issue.clone(), forms.clone());
                         async move {
-                            let good = form.get("code").map(String::as_str) == Some("good-code");
+                            let good = form.get("code").map(String::as_str) == Some("good-code")
+                                || (form.get("grant_type").map(String::as_str)
+                                    == Some("refresh_token")
+                                    && form.get("refresh_token").map(String::as_str)
+                                        == Some("r-1"));
+                            let next_refresh = if form.contains_key("code") {
+                                "r-1"
+                            } else {
+                                "r-2"
+                            };
                             forms.lock().unwrap().push(form.into_inner());
                             if good {
                                 let token = to_issue.lock().unwrap().clone();
                                 HttpResponse::Ok().json(json!({"access_token": token,
-                                    "token_type": "Bearer", "expires_in": 600}))
+                                    "token_type": "Bearer", "expires_in": 600,
+                                    "refresh_token": next_refresh, "refresh_expires_in": 1800}))
                             } else {
                                 HttpResponse::BadRequest().json(json!({"error": "invalid_grant"}))
                             }
@@ -541,4 +551,92 @@ async fn the_web_hall_signs_in_at_the_provider_with_the_code_flow_and_pkce() {
         .unwrap();
     assert_eq!(foreign.status().as_u16(), 403);
     assert!(set_cookie(&foreign, "govhall_session").is_none());
+}
+
+#[actix_web::test]
+async fn an_expired_web_hall_session_is_renewed_with_the_refresh_token() {
+    let idp = provider(vec![jwk(RSA_1, Algorithm::RS256, "k1")]).await;
+    *idp.issued.lock().unwrap() = sign(&claims(), RSA_1, Algorithm::RS256, "k1");
+    let app = hall_gateway(&idp).await;
+    let started = app.get("/login/oidc?next=/").send().await.unwrap();
+    let location: url::Url = started
+        .headers()
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let state = location
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let back = app
+        .get(&format!("/login/callback?code=good-code&state={state}"))
+        .insert_header(("Cookie", set_cookie(&started, "govhall_oidc").unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        set_cookie(&back, "govhall_refresh").as_deref(),
+        Some("govhall_refresh=r-1")
+    );
+
+    // The access token expired; the next page renews it with the refresh token.
+    let now = chrono::Utc::now().timestamp();
+    let expired = sign(
+        &with(
+            with(claims(), "exp", json!(now - 120)),
+            "iat",
+            json!(now - 900),
+        ),
+        RSA_1,
+        Algorithm::RS256,
+        "k1",
+    );
+    let fresh = sign(
+        &with(claims(), "jti", json!("renewed")),
+        RSA_1,
+        Algorithm::RS256,
+        "k1",
+    );
+    *idp.issued.lock().unwrap() = fresh.clone();
+    let mut page = app
+        .get("/login")
+        .insert_header((
+            "Cookie",
+            format!("govhall_session={expired}; govhall_refresh=r-1"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        set_cookie(&page, "govhall_session"),
+        Some(format!("govhall_session={fresh}"))
+    );
+    assert_eq!(
+        set_cookie(&page, "govhall_refresh").as_deref(),
+        Some("govhall_refresh=r-2"),
+        "a rotated refresh token replaces the old one"
+    );
+    let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
+    assert!(html.contains("您好，u-1001"), "signed in again: {html}");
+    let last = idp.token_forms.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(last["grant_type"], "refresh_token");
+
+    // A refresh token the provider refuses leaves the person signed out.
+    let mut refused = app
+        .get("/login")
+        .insert_header((
+            "Cookie",
+            format!("govhall_session={expired}; govhall_refresh=r-stale"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(set_cookie(&refused, "govhall_session").is_none());
+    let html = String::from_utf8(refused.body().await.unwrap().to_vec()).unwrap();
+    assert!(!html.contains("您好"), "{html}");
 }
