@@ -14,11 +14,12 @@ use serde_json::{Value, json};
 
 use crate::{
     Portal,
-    apply::{ApplicantForm, CaseRow, ChecklistRow},
+    apply::{ApplicantForm, ChecklistRow},
     error::PageError,
     form::{self, Field},
     hall::{Entry, MatterRow, items, with_ok},
     layout::{Ctx, Fields, Layout, see_other},
+    my_cases::CaseRow,
     text,
 };
 

@@ -1,5 +1,5 @@
-//! The online hall (网上办事大厅): home, sign-in, the catalog (办事指南), and following a case
-//! without signing in (办件查询).
+//! The online hall (网上办事大厅): home, sign-in, sign-out, the text size, and what the hall's
+//! pages share (a matter in a list, a timeline entry, list answers).
 
 use std::collections::BTreeMap;
 
@@ -22,12 +22,9 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
-        .route("/preferences/text-size", web::post().to(text_size))
-        .route("/matters", web::get().to(catalog))
-        .route("/matters/{code}", web::get().to(matter))
-        .route("/track", web::get().to(track_page))
-        .route("/track", web::post().to(track))
-        .route("/files/{id}", web::get().to(file));
+        .route("/preferences/text-size", web::post().to(text_size));
+    crate::catalog::configure(cfg);
+    crate::track::configure(cfg);
     crate::apply::configure(cfg);
 }
 
@@ -164,7 +161,10 @@ async fn render_login(
 
 /// Divisions and departments to choose from: the implementing departments of the catalog,
 /// and with `reviewing` also those reviewing beside them or at other levels (sign-in).
-async fn directory(ctx: &Ctx, reviewing: bool) -> (Vec<(String, String)>, Vec<(String, String)>) {
+pub(crate) async fn directory(
+    ctx: &Ctx,
+    reviewing: bool,
+) -> (Vec<(String, String)>, Vec<(String, String)>) {
     let divisions = ctx
         .api
         .get("/api/v1/divisions?per_page=100")
@@ -353,169 +353,6 @@ async fn text_size(
     Ok(response)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Catalog
-
-#[derive(Template)]
-#[template(path = "catalog.html")]
-struct CatalogPage {
-    l: Layout,
-    q: String,
-    division: String,
-    department: String,
-    divisions: Vec<(String, String)>,
-    departments: Vec<(String, String)>,
-    matters: Vec<MatterRow>,
-    total: u64,
-    page: u64,
-    prev: Option<String>,
-    next: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct CatalogQuery {
-    q: Option<String>,
-    division: Option<String>,
-    department: Option<String>,
-    page: Option<u64>,
-}
-
-const PER_PAGE: u64 = 20;
-
-async fn catalog(
-    req: HttpRequest,
-    portal: web::Data<Portal>,
-    client: web::Data<awc::Client>,
-    query: web::Query<CatalogQuery>,
-) -> Result<HttpResponse, PageError> {
-    let ctx = Ctx::new(&req, &portal, &client).await;
-    let q = query.q.clone().unwrap_or_default().trim().to_owned();
-    let division = query.division.clone().unwrap_or_default();
-    let department = query.department.clone().unwrap_or_default();
-    let page = query.page.unwrap_or(1).clamp(1, 10_000);
-    let mut params = vec![format!("per_page={PER_PAGE}"), format!("page={page}")];
-    for (key, value) in [
-        ("q", &q),
-        ("division", &division),
-        ("department", &department),
-    ] {
-        if !value.is_empty() {
-            params.push(format!("{key}={}", text::url_encode(value)));
-        }
-    }
-    let list = ctx
-        .api
-        .get(&format!("/api/v1/matters?{}", params.join("&")))
-        .await?;
-    let total = list["total"].as_u64().unwrap_or_default();
-    let (divisions, departments) = directory(&ctx, false).await;
-    let link = |p: u64| {
-        format!(
-            "/matters?q={}&division={}&department={}&page={p}",
-            text::url_encode(&q),
-            text::url_encode(&division),
-            text::url_encode(&department)
-        )
-    };
-    ctx.render(&CatalogPage {
-        l: ctx.layout("办事指南"),
-        matters: items(&list).iter().map(MatterRow::from).collect(),
-        prev: (page > 1).then(|| link(page - 1)),
-        next: (page * PER_PAGE < total).then(|| link(page + 1)),
-        q,
-        division,
-        department,
-        divisions,
-        departments,
-        total,
-        page,
-    })
-}
-
-/// A required material, as the guide lists it.
-pub(crate) struct MaterialRow {
-    pub name: String,
-    pub form: &'static str,
-    pub copies: String,
-    pub mandatory: bool,
-    pub tolerable: bool,
-}
-
-impl MaterialRow {
-    pub(crate) fn list(matter: &Value) -> Vec<Self> {
-        matter["materials"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|m| MaterialRow {
-                        name: text::s(m, "name"),
-                        form: text::material_form(m["form"].as_str().unwrap_or_default()),
-                        copies: text::s(m, "copies"),
-                        mandatory: m["mandatory"].as_bool().unwrap_or(false),
-                        tolerable: m["tolerable"].as_bool().unwrap_or(false),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-#[derive(Template)]
-#[template(path = "matter.html")]
-struct MatterPage {
-    l: Layout,
-    row: MatterRow,
-    item_type: &'static str,
-    statutory: String,
-    committed: String,
-    fees: bool,
-    max_visits: String,
-    forms: Vec<&'static str>,
-    result: String,
-    legal_basis: String,
-    materials: Vec<MaterialRow>,
-    can_apply: bool,
-}
-
-async fn matter(
-    req: HttpRequest,
-    portal: web::Data<Portal>,
-    client: web::Data<awc::Client>,
-    code: web::Path<String>,
-) -> Result<HttpResponse, PageError> {
-    let ctx = Ctx::new(&req, &portal, &client).await;
-    let m = ctx
-        .api
-        .get(&format!("/api/v1/matters/{}", text::url_encode(&code)))
-        .await?;
-    let row = MatterRow::from(&m);
-    let can_apply = row.online && ctx.session.as_ref().is_none_or(|s| s.is_applicant());
-    ctx.render(&MatterPage {
-        l: ctx.layout(row.name.clone()),
-        item_type: text::item_type(m["item_type"].as_str().unwrap_or_default()),
-        statutory: text::limit(&m["statutory_limit"]),
-        committed: text::limit(&m["committed_limit"]),
-        fees: m["fees"].as_bool().unwrap_or(false),
-        max_visits: text::s(&m, "max_visits"),
-        forms: m["handling_forms"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|f| text::handling_form(f.as_str().unwrap_or_default()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        result: text::s(&m, "result_name"),
-        legal_basis: text::s(&m, "legal_basis"),
-        materials: MaterialRow::list(&m),
-        can_apply,
-        row,
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Following a case with its number and query password (办件查询)
-
 /// A timeline entry as shown.
 pub(crate) struct Entry {
     pub at: String,
@@ -536,103 +373,4 @@ impl Entry {
             })
             .unwrap_or_default()
     }
-}
-
-#[derive(Template)]
-#[template(path = "track.html")]
-struct TrackPage {
-    l: Layout,
-    number: String,
-    error: Option<String>,
-    found: Option<Tracked>,
-}
-
-struct Tracked {
-    number: String,
-    matter: String,
-    state: String,
-    colour: (&'static str, &'static str),
-    due: String,
-    timeline: Vec<Entry>,
-}
-
-async fn track_page(
-    req: HttpRequest,
-    portal: web::Data<Portal>,
-    client: web::Data<awc::Client>,
-) -> Result<HttpResponse, PageError> {
-    let ctx = Ctx::new(&req, &portal, &client).await;
-    ctx.render(&TrackPage {
-        l: ctx.layout("办件查询"),
-        number: String::new(),
-        error: None,
-        found: None,
-    })
-}
-
-async fn track(
-    req: HttpRequest,
-    portal: web::Data<Portal>,
-    client: web::Data<awc::Client>,
-    form: web::Form<Vec<(String, String)>>,
-) -> Result<HttpResponse, PageError> {
-    let ctx = Ctx::new(&req, &portal, &client).await;
-    let form = Fields(form.into_inner());
-    ctx.check_csrf(&req, form.get("_csrf"))?;
-    let number = form.get("number").unwrap_or_default().to_owned();
-    let password = form.get("password").unwrap_or_default();
-    let page = |error: Option<String>, found: Option<Tracked>| TrackPage {
-        l: ctx.layout("办件查询"),
-        number: number.clone(),
-        error,
-        found,
-    };
-    if number.is_empty() || password.is_empty() {
-        return ctx.render_status(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            &page(Some("请填写办件编号和查询密码".to_owned()), None),
-        );
-    }
-    let answer = ctx
-        .api
-        .get_with(
-            &format!("/api/v1/lookup/{}", text::url_encode(&number)),
-            &[("X-Query-Password", password)],
-        )
-        .await;
-    match answer {
-        Ok(reply) => {
-            let c = reply.body;
-            let found = Tracked {
-                number: text::s(&c, "case_number"),
-                matter: text::s(&c["matter"], "name"),
-                state: text::s(&c, "state_label"),
-                colour: text::colour(c["status_colour"].as_str().unwrap_or_default()),
-                due: text::t(&c, "due_at"),
-                timeline: Entry::list(&c),
-            };
-            ctx.render(&page(None, Some(found)))
-        }
-        Err(e) if matches!(e.status(), Some(400 | 401 | 403 | 404 | 422)) => ctx.render_status(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            &page(Some("办件编号或查询密码不正确".to_owned()), None),
-        ),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// A material file (viewed inline by reviewers, downloaded by applicants): the API decides
-/// who may see it.
-async fn file(
-    req: HttpRequest,
-    portal: web::Data<Portal>,
-    client: web::Data<awc::Client>,
-    id: web::Path<uuid::Uuid>,
-) -> Result<HttpResponse, PageError> {
-    let ctx = Ctx::new(&req, &portal, &client).await;
-    ctx.signed_in()?;
-    Ok(ctx
-        .api
-        .pass_through(&format!("/api/v1/materials/{id}"), "*/*")
-        .await?)
 }

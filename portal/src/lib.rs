@@ -4,17 +4,20 @@
 mod api;
 mod apply;
 mod assets;
+mod catalog;
 mod counter;
 mod error;
 mod form;
 mod hall;
 mod layout;
+mod my_cases;
 mod notices;
 mod oidc;
 mod review;
 mod session;
 mod supervision;
 mod text;
+mod track;
 
 use std::sync::Arc;
 
