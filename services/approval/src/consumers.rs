@@ -218,6 +218,7 @@ impl ApprovalConsumer {
                 review_id,
                 case_id,
                 department_code: dept.department_code.clone(),
+                division_code: Some(division.to_owned()),
                 lead: dept.lead,
                 time_limit: dept.time_limit,
                 opened_at: now,

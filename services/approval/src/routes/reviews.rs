@@ -320,6 +320,7 @@ pub async fn add_department(
         review_id: review.id,
         case_id: review.case_id,
         department_code: body.department_code,
+        division_code: Some(review.division_code.clone()),
         lead: false,
         time_limit: limit,
         opened_at: now,

@@ -515,8 +515,17 @@ pub async fn a_co_department_is_added_and_another_removed_mid_review(backend: Ba
     )
     .await;
     assert_eq!(status, 201, "{added}");
-    app.expect_events(routing::APPROVAL_TASK_OPENED, case_id, 4)
+    // Every task, the added one's too, names the review's division: with the department code
+    // it tells the intake service who may read the case.
+    let opened = app
+        .expect_events(routing::APPROVAL_TASK_OPENED, case_id, 4)
         .await;
+    assert!(
+        opened
+            .iter()
+            .all(|e| e.payload["division_code"] == "320102"),
+        "{opened:?}"
+    );
     app.opinion(
         &app.task(case_id, "CO1").await,
         "CO1",
@@ -983,6 +992,15 @@ pub async fn a_level_of_a_chain_reviews_the_case_after_the_accepting_level(backe
         assert!(tokio::time::Instant::now() < deadline, "no city task");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
+    // Its task names the city, whatever division the message that opened it carried.
+    let opened = app
+        .expect_events(routing::APPROVAL_TASK_OPENED, case_id, 2)
+        .await;
+    let city_task = opened
+        .iter()
+        .find(|e| e.payload["department_code"] == "CITY")
+        .expect("the city's task opened");
+    assert_eq!(city_task.payload["division_code"], "320200");
     let (_, county_view) = app
         .send(
             awc::http::Method::GET,

@@ -71,6 +71,7 @@ pub async fn open_task(
         review_id,
         case_id,
         department_code: department.into(),
+        division_code: Some("320102".into()),
         lead: false,
         time_limit: TimeLimit {
             value: 7,

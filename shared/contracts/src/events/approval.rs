@@ -19,6 +19,12 @@ pub struct TaskOpened {
     pub case_id: Uuid,
     /// Department code.
     pub department_code: String,
+    /// Division of the review, where the department sits: a department code names one body
+    /// only together with its division (a city's review at a county's case, a co-department
+    /// added by 加签). Absent in messages of producers before it was added; the envelope's
+    /// `division_code`, which the approval service sets to the review's division, stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub division_code: Option<String>,
     /// Lead department?
     pub lead: bool,
     /// Time limit of the task.
@@ -175,4 +181,26 @@ pub struct ReviewReturned {
 impl Event for ReviewReturned {
     const TYPE: &'static str = routing::APPROVAL_REVIEW_RETURNED;
     const VERSION: u16 = 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_opened_without_its_division_still_decodes_and_one_with_it_round_trips() {
+        let old = serde_json::json!({
+            "task_id": Uuid::nil(), "review_id": Uuid::nil(), "case_id": Uuid::nil(),
+            "department_code": "320102-ZJJ", "lead": false,
+            "time_limit": {"value": 7, "unit": "working_days"},
+            "opened_at": "2026-11-02T11:00:00+08:00",
+        });
+        let mut opened: TaskOpened = serde_json::from_value(old.clone()).unwrap();
+        assert_eq!(opened.division_code, None);
+        assert_eq!(serde_json::to_value(&opened).unwrap(), old, "nothing added");
+        opened.division_code = Some("320102".into());
+        let wire = serde_json::to_value(&opened).unwrap();
+        assert_eq!(wire["division_code"], "320102");
+        assert_eq!(serde_json::from_value::<TaskOpened>(wire).unwrap(), opened);
+    }
 }
