@@ -1,6 +1,6 @@
-//! Messages the intake service consumes: the review's conclusion, the deadline service's
-//! clocks (due dates, warnings, overdue, expiry → deemed acceptance or termination), and
-//! joint handling's routing.
+//! Messages the intake service consumes: the review's tasks (who reviews a case, so may read
+//! it) and conclusion, the deadline service's clocks (due dates, warnings, overdue, expiry →
+//! deemed acceptance or termination), and joint handling's routing.
 
 use std::sync::Arc;
 
@@ -17,6 +17,7 @@ use govhall_contracts::{
         Outcome,
         approval::{
             ReviewConcluded, ReviewResumed, ReviewReturned, ReviewSuspended, SupplementRequested,
+            TaskOpened,
         },
         deadline::{
             ClockDueChanged, ClockExpired, ClockExtended, ClockKind, ClockOverdue, ClockResumed,
@@ -41,7 +42,7 @@ use crate::{
     SERVICE,
     domain::{CaseState, case::Action},
     routes::{matters::spec_of, support::cst},
-    store::{cases, matters, notices, ratings::rectifications, timeline},
+    store::{case_reviewers, cases, matters, notices, ratings::rectifications, timeline},
 };
 
 /// Handles the intake queue.
@@ -80,6 +81,8 @@ impl Handler for IntakeConsumer {
         };
         if message.is::<ReviewConcluded>() {
             step.review_concluded(message.decode()?).await?;
+        } else if message.is::<TaskOpened>() {
+            step.task_opened(message.decode()?).await?;
         } else if message.is::<ClockStarted>() {
             let e: ClockStarted = message.decode()?;
             step.due(e.case_id, e.kind, e.due_at).await?;
@@ -175,6 +178,8 @@ impl Handler for IntakeConsumer {
 /// each would cost for nothing — they are most of this queue (about a dozen clock events per
 /// case of a three-department review, two of which matter here), and the queue is handled
 /// one message at a time. A message without an effect needs no inbox row to be idempotent.
+/// Every other message goes through the inbox: a task opened (`approval.task.opened`) always
+/// records its department ([`Step::task_opened`]), whatever the task.
 /// Keep in step with the branches of [`IntakeConsumer::handle`] and [`Step::due`].
 fn has_effect(message: &Envelope) -> anyhow::Result<bool> {
     use ClockKind::{Acceptance, Commitment, Processing, Rectification, Statutory};
@@ -246,6 +251,32 @@ impl Step<'_> {
         )
         .await?;
         Ok(true)
+    }
+
+    /// A review task was opened for a department, one of the plan's or one added during
+    /// review (加签): the department, at the review's division, may read the case from now
+    /// on. Closing the task (an opinion, 减签, the review's end) takes nothing away: a
+    /// department that took part keeps reading what it judged.
+    async fn task_opened(&mut self, e: TaskOpened) -> anyhow::Result<()> {
+        if cases::find(self.txn, e.case_id).await?.is_none() {
+            // A case of another deployment (its handling side runs here): nothing to read here.
+            tracing::debug!("task opened for a case not taken in here; ignored");
+            return Ok(());
+        }
+        // Producers before the field was added: the envelope carries the review's division.
+        let division = e
+            .division_code
+            .as_deref()
+            .unwrap_or(&self.cause.division_code);
+        case_reviewers::record(
+            self.txn,
+            e.case_id,
+            division,
+            &e.department_code,
+            e.opened_at,
+        )
+        .await?;
+        Ok(())
     }
 
     async fn review_concluded(&mut self, e: ReviewConcluded) -> anyhow::Result<()> {
@@ -719,6 +750,20 @@ mod tests {
         assert!(has_effect(&overdue(ClockKind::Processing)).unwrap());
         assert!(has_effect(&overdue(ClockKind::Statutory)).unwrap());
         // Every other message goes through the inbox, decoded or not.
+        let opened = wrap(&TaskOpened {
+            task_id: Uuid::now_v7(),
+            review_id: Uuid::now_v7(),
+            case_id: Uuid::now_v7(),
+            department_code: "320102-ZJJ".into(),
+            division_code: None,
+            lead: false,
+            time_limit: govhall_contracts::events::TimeLimit {
+                value: 7,
+                unit: govhall_contracts::events::LimitUnit::WorkingDays,
+            },
+            opened_at: chrono::Utc::now().fixed_offset(),
+        });
+        assert!(has_effect(&opened).unwrap());
         let mut concluded = stopped;
         concluded.message_type = govhall_contracts::routing::APPROVAL_REVIEW_CONCLUDED.into();
         assert!(has_effect(&concluded).unwrap());

@@ -31,6 +31,8 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[
     Subscription {
         service: service::INTAKE,
         patterns: &[
+            // Who reviews a case, co-departments added by 加签 included, may read it here.
+            rk::APPROVAL_TASK_OPENED,
             rk::APPROVAL_REVIEW_CONCLUDED,
             rk::APPROVAL_REVIEW_SUSPENDED,
             rk::APPROVAL_REVIEW_RESUMED,

@@ -2,6 +2,7 @@
 
 mod m0003_single_window;
 mod m0004_cross_region;
+mod m0005_case_reviewers;
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateCases),
             Box::new(m0003_single_window::Migration),
             Box::new(m0004_cross_region::Migration),
+            Box::new(m0005_case_reviewers::Migration),
         ]
     }
 }

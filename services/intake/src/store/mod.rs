@@ -1,6 +1,7 @@
 //! Tables of the intake service and the queries on them.
 
 pub mod case_numbers;
+pub mod case_reviewers;
 pub mod cases;
 pub mod drafts;
 pub mod idempotency;
