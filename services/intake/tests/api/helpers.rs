@@ -39,6 +39,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub bus: Arc<dyn Bus>,
     pub key: InternalKey,
+    /// The service's database, for checks the API cannot make.
+    pub database_url: String,
     /// What intake published (as the deadline service receives it).
     pub seen: Arc<Mutex<Vec<Envelope>>>,
     shutdown: CancellationToken,
@@ -89,6 +91,7 @@ impl TestApp {
             clock,
             bus,
             key,
+            database_url,
             seen,
             shutdown,
             running,

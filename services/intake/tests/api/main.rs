@@ -45,6 +45,7 @@ mod scenarios {
     on_both_backends!(reviewers:
         a_co_department_of_a_parallel_review_reads_the_case_its_checklist_and_files_in_full_and_a_department_outside_the_plan_reads_nothing,
         every_stage_department_of_a_cross_level_chain_reads_the_case_it_reviews,
+        a_co_department_added_during_review_reads_the_case_once_its_task_is_opened_and_a_redelivery_changes_nothing,
     );
 
     on_both_backends!(catalog:

@@ -1,12 +1,22 @@
 //! What the departments of a matter's plan read of the cases they review: a parallel
 //! review's co-departments (并联审批) and a cross-level chain's upper stages (跨层级联办) see
 //! the case, its checklist and its files like the implementing department; a department
-//! outside the plan sees nothing.
+//! outside the plan sees nothing — until the approval service opens a task for it (加签).
 
+use std::time::Duration;
+
+use govhall_contracts::{
+    Envelope,
+    envelope::Origin,
+    events::{LimitUnit, TimeLimit, approval::TaskOpened},
+};
+use govhall_intake::store::case_reviewers;
 use govhall_web::Role;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
-use crate::helpers::{Backend, ID, TestApp, application};
+use crate::helpers::{Backend, ID, TestApp, application, at};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
@@ -139,5 +149,148 @@ pub async fn every_stage_department_of_a_cross_level_chain_reads_the_case_it_rev
         let (statuses, case) = reads(&app, &id, &file, &token).await;
         assert_eq!(statuses, [404, 404, 404], "{case}");
     }
+    app.stop().await;
+}
+
+/// `approval.task.opened` for `department` of the case, as the approval service publishes it
+/// (the review's division on the envelope, and in the event unless `division` is `None`, as
+/// from a producer before the field).
+fn task_opened(case_id: &str, department: &str, division: Option<&str>) -> Envelope {
+    let case_id: Uuid = case_id.parse().unwrap();
+    let opened = TaskOpened {
+        task_id: Uuid::now_v7(),
+        review_id: Uuid::now_v7(),
+        case_id,
+        department_code: department.into(),
+        division_code: division.map(Into::into),
+        lead: false,
+        time_limit: TimeLimit {
+            value: 7,
+            unit: LimitUnit::WorkingDays,
+        },
+        opened_at: at("2026-11-02T11:00:00+08:00"),
+    };
+    let origin = Origin {
+        producer: "approval",
+        correlation_id: case_id,
+        causation_id: None,
+        traceparent: None,
+        division_code: "320102".into(),
+    };
+    Envelope::wrap(&opened, origin).unwrap()
+}
+
+async fn publish(app: &TestApp, envelope: &Envelope) {
+    for result in app.bus.publish(std::slice::from_ref(envelope)).await {
+        result.unwrap();
+    }
+}
+
+/// What `token` reads, once it reads everything (intake consumes the bus in the background).
+async fn reads_once_admitted(app: &TestApp, id: &str, file: &str, token: &str) -> Value {
+    for _ in 0..200 {
+        let (statuses, case) = reads(app, id, file, token).await;
+        if statuses == [200, 200, 200] {
+            return case;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the department was never admitted to case {id}");
+}
+
+pub async fn a_co_department_added_during_review_reads_the_case_once_its_task_is_opened_and_a_redelivery_changes_nothing(
+    backend: Backend,
+) {
+    let app = TestApp::spawn(backend, "2026-11-02T09:00:00+08:00").await;
+    let (id, file) = accepted_case(&app, PARALLEL, &app.clerk()).await;
+    // 市场监管局 is not in the plan of 建设工程规划许可证核发.
+    let scj = app.departmental("scj-1", Role::Reviewer, "320102", "320102-SCJGJ");
+    let (statuses, case) = reads(&app, &id, &file, &scj).await;
+    assert_eq!(statuses, [404, 404, 404], "{case}");
+
+    // The lead adds it to the review (加签): the approval service opens its task.
+    let opened = task_opened(&id, "320102-SCJGJ", Some("320102"));
+    publish(&app, &opened).await;
+    let case = reads_once_admitted(&app, &id, &file, &scj).await;
+    assert_eq!(case["applicant"]["revealed"]["id_number"], ID, "{case}");
+    assert_eq!(case["applicant"]["revealed"]["name"], "张三");
+    assert_eq!(case["form"]["contact_phone"], "13800138000");
+    let version = case["version"].clone();
+    // Its leader too; its code claimed at another division, and another department outside
+    // the plan, do not.
+    let leader = app.departmental("scj-9", Role::Leader, "320102", "320102-SCJGJ");
+    let (statuses, case) = reads(&app, &id, &file, &leader).await;
+    assert_eq!(statuses, [200, 200, 200], "{case}");
+    for token in [
+        app.departmental("scj-x", Role::Reviewer, "320104", "320102-SCJGJ"),
+        app.departmental("wjw-1", Role::Reviewer, "320102", "320102-WJW"),
+    ] {
+        let (statuses, case) = reads(&app, &id, &file, &token).await;
+        assert_eq!(statuses, [404, 404, 404], "{case}");
+    }
+    // Reading is all here, as for the plan's departments.
+    let (status, problem) = app.upload(&id, "M2", &scj, "application/pdf", PDF).await;
+    assert_eq!(status, 403, "{problem}");
+
+    // A task opened by a producer that does not name the division yet: the envelope's (the
+    // review's) division stands in.
+    let hb = app.departmental("hb-1", Role::Reviewer, "320102", "320102-STHJJ");
+    let (statuses, _) = reads(&app, &id, &file, &hb).await;
+    assert_eq!(statuses, [404, 404, 404]);
+    publish(&app, &task_opened(&id, "320102-STHJJ", None)).await;
+    reads_once_admitted(&app, &id, &file, &hb).await;
+
+    // The same message delivered again, and the same task in a new message (a second review
+    // of the same departments, later): both are consumed, and change nothing.
+    publish(&app, &opened).await;
+    let mut again = opened.clone();
+    again.message_id = Uuid::now_v7();
+    let mut payload: TaskOpened = again.decode().unwrap();
+    payload.opened_at = at("2026-11-09T11:00:00+08:00");
+    again.payload = serde_json::to_value(&payload).unwrap();
+    publish(&app, &again).await;
+    let db = govhall_runtime::connect_database(&app.database_url)
+        .await
+        .unwrap();
+    let mut consumed = false;
+    for _ in 0..200 {
+        consumed = govhall_bus::inbox::contains(&db, "intake", again.message_id)
+            .await
+            .unwrap();
+        if consumed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(consumed, "the second message was never consumed");
+    let rows = case_reviewers::Entity::find()
+        .filter(case_reviewers::Column::CaseId.eq(id.parse::<Uuid>().unwrap()))
+        .order_by_asc(case_reviewers::Column::DepartmentCode)
+        .all(&db)
+        .await
+        .unwrap();
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.division_code.as_str(),
+                r.department_code.as_str(),
+                r.opened_at,
+            )
+        })
+        .collect();
+    let first = at("2026-11-02T11:00:00+08:00");
+    assert_eq!(
+        rows,
+        [
+            ("320102", "320102-SCJGJ", first),
+            ("320102", "320102-STHJJ", first)
+        ],
+        "one row per department, the first task's"
+    );
+    let (statuses, case) = reads(&app, &id, &file, &scj).await;
+    assert_eq!(statuses, [200, 200, 200], "{case}");
+    assert_eq!(case["version"], version, "the case itself did not change");
+    db.close().await.unwrap();
     app.stop().await;
 }

@@ -23,7 +23,7 @@ use crate::{
     SERVICE,
     domain::{CaseState, case::Action, catalog::MatterSpec, id_number::mask},
     startup::AppState,
-    store::{cases, matters, notices, timeline},
+    store::{case_reviewers, cases, matters, notices, timeline},
 };
 
 /// Traffic-light status of a case's time limit (on time / warning / overdue).
@@ -187,8 +187,8 @@ pub fn case_example() -> serde_json::Value {
 }
 
 /// Does `principal` handle the case and so need to see the applicant in full (window
-/// clerks check identity; reviewers and leaders judge the application)? The plan's other
-/// departments ([`Reader::PlanDepartment`]) handle it too; this rule does not see them.
+/// clerks check identity; reviewers and leaders judge the application)? The other reviewing
+/// departments ([`Reader::ReviewingDepartment`]) handle it too; this rule does not see them.
 pub fn needs_personal_data(principal: &Principal, case: &cases::Model) -> bool {
     is_clerk_of(principal, case)
         || (is_staff_of(principal, case)
@@ -438,7 +438,7 @@ pub fn is_staff_of(principal: &Principal, case: &cases::Model) -> bool {
 }
 
 /// May `principal` see the case without looking at its matter's plan (its applicant, or
-/// staff of its division)? [`reader`] also admits the plan's departments.
+/// staff of its division)? [`reader`] also admits the departments reviewing it.
 pub fn can_see(principal: &Principal, case: &cases::Model) -> bool {
     is_owner(principal, case) || is_staff_of(principal, case)
 }
@@ -448,12 +448,14 @@ pub fn can_see(principal: &Principal, case: &cases::Model) -> bool {
 pub enum Reader {
     /// Its applicant, or staff of its division ([`can_see`]).
     Direct,
-    /// A reviewer or leader of a department of its matter version's plan outside the
-    /// implementing department ([`reviews_in_plan`]): a co-department of a parallel review
-    /// (并联审批), a department of another stage of a cross-level chain (跨层级联办). It
-    /// handles the case, so it sees the applicant in full; it acts on the case only in the
-    /// approval and joint services.
-    PlanDepartment,
+    /// A reviewer or leader of a department reviewing it outside the implementing
+    /// department: one its matter version's plan names ([`reviews_in_plan`]) — a
+    /// co-department of a parallel review (并联审批), a department of another stage of a
+    /// cross-level chain (跨层级联办) — or one the approval service opened a task for
+    /// ([`case_reviewers`]), such as a co-department added during review (加签). It handles
+    /// the case, so it sees the applicant in full; it acts on the case only in the approval
+    /// and joint services.
+    ReviewingDepartment,
 }
 
 /// Staff who may review in some department: a reviewer or leader with a division and a
@@ -483,10 +485,12 @@ pub fn reviews_in_plan(principal: &Principal, spec: &MatterSpec) -> bool {
     })
 }
 
-/// May `principal` read the case, and how? The matter version is loaded only when the
-/// direct rule says no and the caller is a departmental reviewer or leader. Departments
-/// added to one review later (加签, in the approval service) are not in the plan and are not
-/// admitted: intake hears of no such event.
+/// May `principal` read the case, and how? Past the direct rule, a departmental reviewer or
+/// leader reads it if a review task was opened for its department at its division (the
+/// approval service's `approval.task.opened`: the plan's departments and those added later
+/// by 加签), or, before intake has heard of the tasks, if the matter version's plan names it.
+/// A department removed from a review (减签) keeps its access: a closed task takes nothing
+/// away, and a plan department stays in the plan.
 pub async fn reader(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -495,14 +499,18 @@ pub async fn reader(
     if can_see(principal, case) {
         return Ok(Some(Reader::Direct));
     }
-    if departmental_reviewer(principal).is_none() {
+    let Some((division, department)) = departmental_reviewer(principal) else {
         return Ok(None);
+    };
+    // One key lookup, and it admits nearly every reviewer once the tasks are known.
+    if case_reviewers::includes(db, case.id, division, department).await? {
+        return Ok(Some(Reader::ReviewingDepartment));
     }
     let matter = matters::find(db, case.matter_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("matter version missing"))?;
     let spec = crate::routes::matters::spec_of(&matter)?;
-    Ok(reviews_in_plan(principal, &spec).then_some(Reader::PlanDepartment))
+    Ok(reviews_in_plan(principal, &spec).then_some(Reader::ReviewingDepartment))
 }
 
 /// Is `principal` a window clerk of the case's division (the only staff who act on it here)?

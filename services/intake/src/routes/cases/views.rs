@@ -130,7 +130,10 @@ async fn detail(
 /// The departments reviewing it are the reviewers and leaders of every department its matter
 /// version's plan names, at that department's division: the implementing one, the
 /// co-departments of a parallel review (并联审批), the departments of each stage of a
-/// cross-level chain (跨层级联办). Handling staff (the accepting window's clerks and the
+/// cross-level chain (跨层级联办) — and every department a review task was opened for, at the
+/// review's division, co-departments added during review (加签) included, from the moment
+/// intake hears of the task (`approval.task.opened`). A department removed from a review
+/// (减签) keeps reading the case. Handling staff (the accepting window's clerks and the
 /// reviewing departments) get the applicant in full (`applicant.revealed`) and the form
 /// unmasked; other staff get both masked.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "get_case",
@@ -149,8 +152,8 @@ pub async fn get_case(
 ) -> Result<HttpResponse, IntakeError> {
     let (case, reader) = super::load_read(&state.db, &principal, *id).await?;
     let tag = etag(case.version);
-    let handles =
-        reader == super::Reader::PlanDepartment || super::needs_personal_data(&principal, &case);
+    let handles = reader == super::Reader::ReviewingDepartment
+        || super::needs_personal_data(&principal, &case);
     let revealed = handles.then(|| super::Revealed {
         name: case.applicant_name.clone(),
         id_number: case.applicant_id_number.clone(),
