@@ -9,4 +9,5 @@ mod limits;
 mod local_routes;
 mod matrix;
 mod oidc;
+mod portal;
 mod proxying;
