@@ -212,6 +212,9 @@ impl Api {
             }
         }
         out.insert_header(("Cache-Control", "private, no-store"));
+        // Uploaded files come back from this origin: the browser must take the stated type,
+        // never sniff one (an "image" that parses as HTML would run as ours).
+        out.insert_header(("X-Content-Type-Options", "nosniff"));
         Ok(out.streaming(response))
     }
 }

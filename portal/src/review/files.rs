@@ -7,7 +7,7 @@ use crate::{Portal, error::PageError, layout::Ctx};
 
 /// A material file shown inline in the page's viewer (the API sends it as an attachment,
 /// which a frame would download instead of showing). Only PDFs and images are shown inline;
-/// anything else stays an attachment.
+/// anything else stays an attachment (every pass-through is `nosniff`, see `Api::pass_through`).
 pub(super) async fn view_file(
     req: HttpRequest,
     portal: web::Data<Portal>,
@@ -25,16 +25,11 @@ pub(super) async fn view_file(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|t| t.starts_with("application/pdf") || t.starts_with("image/"));
-    let headers = response.headers_mut();
     if viewable {
-        headers.insert(
+        response.headers_mut().insert(
             actix_web::http::header::CONTENT_DISPOSITION,
             actix_web::http::header::HeaderValue::from_static("inline"),
         );
     }
-    headers.insert(
-        actix_web::http::header::X_CONTENT_TYPE_OPTIONS,
-        actix_web::http::header::HeaderValue::from_static("nosniff"),
-    );
     Ok(response)
 }
