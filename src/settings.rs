@@ -268,7 +268,6 @@ impl Settings {
             .set_default("rate_limit.per_ip_per_minute", 1200)?
             .set_default("rate_limit.per_principal_per_minute", 600)?
             .set_default("auto_migrate", true)?
-            .set_default("portal.enabled", true)?
             .set_default("approval.supplement_window_secs", 600)?;
         let file = file.or_else(|| std::env::var_os("GOVHALL_CONFIG").map(PathBuf::from));
         if let Some(file) = file {
