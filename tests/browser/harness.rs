@@ -38,7 +38,7 @@ use crate::driver::{CHROMIUM, Chromedriver, Profile};
 use crate::helpers::{Api, Proc, Tokens, spawn, standalone_env, temp_dir, without_rate_limits};
 
 /// How long element lookups and [`Browser::wait_for_text`] callers usually wait.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 /// A running `govhall standalone` (killed when dropped) on its own data folder.
 pub struct Hall {

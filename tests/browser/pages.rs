@@ -33,7 +33,7 @@ const CITY: &str = "320200";
 const NANJING: &str = "320100";
 
 const LONG: Duration = Duration::from_secs(60);
-const SHORT: Duration = Duration::from_secs(10);
+const SHORT: Duration = Duration::from_secs(30);
 
 #[actix_web::test]
 async fn every_console_page_passes_the_accessibility_check() {
@@ -308,7 +308,7 @@ async fn a_citizen_applies_and_uploads_with_javascript_off() {
             .await
             .unwrap();
         click(&b, "form[action*='/materials/M1'] button[type=submit]").await;
-        b.wait_for_text("已上传：食品经营许可申请书.pdf", Duration::from_secs(15))
+        b.wait_for_text("已上传：食品经营许可申请书.pdf", Duration::from_secs(30))
             .await;
         let after = b
             .client()

@@ -31,7 +31,7 @@ pub async fn citizen(b: &Browser, account: &str) {
     b.choose("个人（自然人）").await;
     b.fill("账号", account).await;
     b.click_button("登录").await;
-    b.wait_for_text("登录成功", Duration::from_secs(10)).await;
+    b.wait_for_text("登录成功", Duration::from_secs(30)).await;
 }
 
 /// Signs in as staff `account` of `division` (option text shows the code in brackets) and,
@@ -54,7 +54,7 @@ pub async fn staff(
         select_by_code(b, "#department", department).await;
     }
     b.click_button("登录").await;
-    b.wait_for_text("登录成功", Duration::from_secs(10)).await;
+    b.wait_for_text("登录成功", Duration::from_secs(30)).await;
 }
 
 /// Picks the option of `select_css` whose text ends with `（code）`.

@@ -33,19 +33,19 @@ pub async fn citizen_applies(b: &Browser, hall: &Hall) -> String {
     b.shot("home").await;
     b.fill("事项名称关键词", "娱乐场所").await;
     b.click_button("搜索").await;
-    b.wait_for_text("娱乐场所经营许可", Duration::from_secs(10))
+    b.wait_for_text("娱乐场所经营许可", Duration::from_secs(30))
         .await;
     b.axe("catalog").await;
     b.shot("catalog").await;
     b.click_link("娱乐场所经营许可").await;
-    b.wait_for_text("申请材料", Duration::from_secs(10)).await;
+    b.wait_for_text("申请材料", Duration::from_secs(30)).await;
     assert!(b.path().await.ends_with(MATTER), "{}", b.path().await);
     b.axe("matter").await;
     b.shot("matter").await;
 
     b.step("apply");
     b.click_link("在线申请").await;
-    b.wait_for_text("申请人信息", Duration::from_secs(10)).await;
+    b.wait_for_text("申请人信息", Duration::from_secs(30)).await;
     b.axe("apply").await;
     b.fill("姓名", "张三").await;
     b.fill("居民身份证号码", "11010519491231002X").await;
@@ -58,20 +58,20 @@ pub async fn citizen_applies(b: &Browser, hall: &Hall) -> String {
     b.fill("包厢（包间）数", "18").await;
     b.fill("#field-contact_phone", "13800138000").await;
     b.click_button("保存并上传材料").await;
-    b.wait_for_text("草稿已保存", Duration::from_secs(10)).await;
+    b.wait_for_text("草稿已保存", Duration::from_secs(30)).await;
     b.axe("draft").await;
 
     b.step("upload");
     let application = people::pdf(&hall.dir, "申请书.pdf");
     b.upload("#file-M1", &application).await;
     click(b, "form[action*='/materials/M1'] button[type=submit]").await;
-    b.wait_for_text("已上传：申请书.pdf", Duration::from_secs(15))
+    b.wait_for_text("已上传：申请书.pdf", Duration::from_secs(30))
         .await;
     b.shot("draft").await;
 
     b.step("submit with a mistake");
     b.click_button("提交申请").await;
-    b.wait_for_text("申请未能提交", Duration::from_secs(10))
+    b.wait_for_text("申请未能提交", Duration::from_secs(30))
         .await;
     assert_eq!(
         b.text_of("#field-address-error").await,
@@ -82,7 +82,7 @@ pub async fn citizen_applies(b: &Browser, hall: &Hall) -> String {
     b.shot("form-errors").await;
     b.fill("营业地址", "南京市鼓楼区示例路88号3层").await;
     b.click_button("提交申请").await;
-    b.wait_for_text("申请已提交", Duration::from_secs(10)).await;
+    b.wait_for_text("申请已提交", Duration::from_secs(30)).await;
     b.axe("submitted").await;
     let number = b.text_of("#case-number").await;
     assert_eq!(number.len(), 21, "case number {number:?}");
@@ -96,11 +96,11 @@ pub async fn clerk_asks_for_a_supplement(b: &Browser, number: &str) {
     people::staff(b, "clerk-gulou", &[Post::Clerk], DIVISION, None).await;
     b.step("counter queue");
     assert_eq!(b.path().await, "/counter?ok=signed_in");
-    b.wait_for_text(number, Duration::from_secs(10)).await;
+    b.wait_for_text(number, Duration::from_secs(30)).await;
     b.axe("counter").await;
     b.shot("counter").await;
     b.click_link(number).await;
-    b.wait_for_text("预审", Duration::from_secs(10)).await;
+    b.wait_for_text("预审", Duration::from_secs(30)).await;
     assert!(
         b.page_text().await.contains("11010519491231002X"),
         "the clerk sees the full ID number to check identity"
@@ -115,12 +115,12 @@ pub async fn clerk_asks_for_a_supplement(b: &Browser, number: &str) {
     )
     .await;
     b.click_button("出具补正告知书").await;
-    b.wait_for_text("已出具一次性补正告知书", Duration::from_secs(10))
+    b.wait_for_text("已出具一次性补正告知书", Duration::from_secs(30))
         .await;
     assert!(b.page_text().await.contains("营业执照已过期"));
     b.step("print the notice");
     b.click_link("补正材料一次性告知书").await;
-    b.wait_for_text("请一次性补正以下内容", Duration::from_secs(10))
+    b.wait_for_text("请一次性补正以下内容", Duration::from_secs(30))
         .await;
     let notice = b.page_text().await;
     assert!(notice.contains("1. 营业执照：营业执照已过期"), "{notice}");
@@ -137,22 +137,22 @@ pub async fn citizen_supplements(b: &Browser, hall: &Hall, number: &str) {
     people::citizen(b, CITIZEN).await;
     b.step("my cases");
     b.goto("/my/cases").await;
-    b.wait_for_text(number, Duration::from_secs(10)).await;
+    b.wait_for_text(number, Duration::from_secs(30)).await;
     b.axe("my-cases").await;
     b.shot("my-cases").await;
     b.click_link(number).await;
-    b.wait_for_text("需要补正材料", Duration::from_secs(10))
+    b.wait_for_text("需要补正材料", Duration::from_secs(30))
         .await;
     assert!(b.page_text().await.contains("营业执照已过期"));
     b.axe("case-supplement").await;
     let licence = people::pdf(&hall.dir, "营业执照.pdf");
     b.upload("#file-M2", &licence).await;
     click(b, "form[action*='/materials/M2'] button[type=submit]").await;
-    b.wait_for_text("已上传：营业执照.pdf", Duration::from_secs(15))
+    b.wait_for_text("已上传：营业执照.pdf", Duration::from_secs(30))
         .await;
     b.fill("补正说明", "已上传有效期内的营业执照").await;
     b.click_button("提交补正").await;
-    b.wait_for_text("补正材料已提交", Duration::from_secs(10))
+    b.wait_for_text("补正材料已提交", Duration::from_secs(30))
         .await;
 }
 
@@ -160,11 +160,11 @@ pub async fn citizen_supplements(b: &Browser, hall: &Hall, number: &str) {
 pub async fn clerk_accepts(b: &Browser, number: &str) {
     people::staff(b, "clerk-gulou", &[Post::Clerk], DIVISION, None).await;
     b.step("accept");
-    b.wait_for_text(number, Duration::from_secs(10)).await;
+    b.wait_for_text(number, Duration::from_secs(30)).await;
     b.click_link(number).await;
-    b.wait_for_text("预审", Duration::from_secs(10)).await;
+    b.wait_for_text("预审", Duration::from_secs(30)).await;
     b.click_button("受理").await;
-    b.wait_for_text("已受理", Duration::from_secs(10)).await;
+    b.wait_for_text("已受理", Duration::from_secs(30)).await;
     assert!(b.page_text().await.contains("打印受理回执"));
 }
 
@@ -186,10 +186,10 @@ pub async fn clerk_hands_over(b: &Browser, number: &str) {
     b.step("hand over");
     reload_until(b, "/counter", number, LONG).await;
     b.click_link(number).await;
-    b.wait_for_text("送达结果", Duration::from_secs(10)).await;
+    b.wait_for_text("送达结果", Duration::from_secs(30)).await;
     b.choose("窗口领取").await;
     b.click_button("送达").await;
-    b.wait_for_text("已送达办理结果", Duration::from_secs(10))
+    b.wait_for_text("已送达办理结果", Duration::from_secs(30))
         .await;
 }
 
@@ -203,7 +203,7 @@ pub async fn citizen_rates(b: &Browser, case_path: &str) {
     b.choose("非常满意").await;
     b.fill("意见或建议", "网上申请方便，一次补正就办好了").await;
     b.click_button("提交评价").await;
-    b.wait_for_text("感谢您的评价", Duration::from_secs(10))
+    b.wait_for_text("感谢您的评价", Duration::from_secs(30))
         .await;
     assert!(b.page_text().await.contains("您已评价本次服务"));
 }
@@ -213,7 +213,7 @@ pub async fn case_path(b: &Browser, number: &str) -> String {
     people::citizen(b, CITIZEN).await;
     b.goto("/my/cases").await;
     b.click_link(number).await;
-    b.wait_for_text(number, Duration::from_secs(10)).await;
+    b.wait_for_text(number, Duration::from_secs(30)).await;
     b.path().await
 }
 
@@ -234,7 +234,7 @@ pub async fn two_departments_review(b: &Browser, number: &str) {
     b.axe("review-inbox").await;
     b.shot("review-inbox").await;
     b.click_link(number).await;
-    b.wait_for_text("审查意见", Duration::from_secs(10)).await;
+    b.wait_for_text("审查意见", Duration::from_secs(30)).await;
     b.axe("review-task").await;
     b.shot("review-task").await;
 
@@ -253,7 +253,7 @@ pub async fn two_departments_review(b: &Browser, number: &str) {
     assert_eq!(removed, serde_json::json!(FIRE));
     b.fill("减签理由", "消防验收已另案办结，无需会签").await;
     b.click_button("减签").await;
-    b.wait_for_text("已移除协办部门", Duration::from_secs(10))
+    b.wait_for_text("已移除协办部门", Duration::from_secs(30))
         .await;
 
     b.step("lead opinion");
@@ -264,7 +264,7 @@ pub async fn two_departments_review(b: &Browser, number: &str) {
     )
     .await;
     b.click_button("提交意见").await;
-    b.wait_for_text("审查意见已提交", Duration::from_secs(10))
+    b.wait_for_text("审查意见已提交", Duration::from_secs(30))
         .await;
 
     people::staff(
@@ -279,12 +279,12 @@ pub async fn two_departments_review(b: &Browser, number: &str) {
     // Every department of the plan reads the case in full: its number, not just "查看任务".
     reload_until(b, "/review", number, LONG).await;
     b.click_link(number).await;
-    b.wait_for_text("审查意见", Duration::from_secs(10)).await;
+    b.wait_for_text("审查意见", Duration::from_secs(30)).await;
     b.axe("review-task-co-department").await;
     b.choose("同意").await;
     b.fill("意见内容", "治安条件符合要求").await;
     b.click_button("提交意见").await;
-    b.wait_for_text("审查意见已提交", Duration::from_secs(10))
+    b.wait_for_text("审查意见已提交", Duration::from_secs(30))
         .await;
 }
 
